@@ -1,0 +1,151 @@
+import type { ConsumeMessage, Channel } from 'amqplib';
+import type { z } from 'zod';
+import type { BusConnection } from './connection';
+import { envelopeSchema, type Envelope, type EventDefinition } from '../contracts/events';
+import { headers, topology } from './topology';
+import type { Logger } from '../logging';
+
+export interface HandlerContext {
+  logger: Logger;
+  /** 0 on the first try; grows with each retry from the retry queues. */
+  attempt: number;
+  redelivered: boolean;
+}
+
+export type EventHandler<T> = (event: Envelope<T>, ctx: HandlerContext) => Promise<void>;
+
+export interface Subscription<T extends z.ZodType = z.ZodType> {
+  event: EventDefinition<T>;
+  handler: EventHandler<z.output<T>>;
+}
+
+export function on<T extends z.ZodType>(event: EventDefinition<T>, handler: EventHandler<z.output<T>>): Subscription<T> {
+  return { event, handler } as Subscription<T>;
+}
+
+export interface EventConsumerOptions {
+  /** The service's own durable queue, e.g. `sidekiq.events`. */
+  queue: string;
+  subscriptions: Subscription[];
+  prefetch?: number;
+  /** Delay before each retry; after the last one the message is dead-lettered. */
+  retryDelaysMs?: number[];
+  /** Deliveries (crashes included) before the broker itself dead-letters a message. */
+  deliveryLimit?: number;
+}
+
+export const defaultRetryDelaysMs = [1000, 5000, 30000];
+
+/**
+ * Consumes domain events into handlers: one durable quorum queue per service, manual acks,
+ * retries with backoff through per-delay TTL queues, and a dead-letter queue for the rest.
+ * A message that fails its schema goes straight to the DLQ with the reason in its headers.
+ * The quorum queue's delivery limit dead-letters a message that keeps killing the consumer.
+ */
+export async function consumeEvents(bus: BusConnection, options: EventConsumerOptions): Promise<void> {
+  const { queue, subscriptions } = options;
+  const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
+  const byKey = new Map(subscriptions.map((s) => [s.event.routingKey, s]));
+  const logger = bus.logger.child({ queue });
+
+  await bus.onConnect(async (model) => {
+    const ch = await model.createChannel();
+    ch.on('error', (err: Error) => logger.warn({ err: err.message }, 'consumer channel error'));
+    await declareQueueWithDeadLetters(ch, queue, options.deliveryLimit ?? 10);
+    for (const delay of delays) {
+      await ch.assertQueue(topology.retryQueue(queue, delay), {
+        durable: true,
+        arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+      });
+    }
+    for (const key of byKey.keys()) await ch.bindQueue(queue, topology.eventsExchange, key);
+    await ch.prefetch(options.prefetch ?? 16);
+    await ch.consume(queue, (msg) => {
+      if (msg) void handle(ch, msg);
+    });
+  });
+
+  async function handle(ch: Channel, msg: ConsumeMessage): Promise<void> {
+    const attempt = Number(msg.properties.headers?.[headers.attempt] ?? 0);
+    const routingKey = String(msg.properties.headers?.[headers.originalRoutingKey] ?? msg.fields.routingKey);
+    let parsed: Envelope;
+    let sub: Subscription | undefined;
+    try {
+      const raw = envelopeSchema.parse(JSON.parse(msg.content.toString('utf8')));
+      sub = byKey.get(routingKey) ?? byKey.get(`${raw.type}.v${raw.version}`);
+      if (!sub) return deadLetter(ch, msg, routingKey, 'no-handler', `no handler for ${routingKey}`);
+      parsed = { ...raw, data: sub.event.schema.parse(raw.data) };
+    } catch (err) {
+      return deadLetter(ch, msg, routingKey, 'invalid-message', errorText(err));
+    }
+    const log = logger.child({ eventId: parsed.id, eventType: routingKey, attempt });
+    try {
+      await sub.handler(parsed, { logger: log, attempt, redelivered: msg.fields.redelivered });
+      ch.ack(msg);
+    } catch (err) {
+      if (attempt < delays.length) {
+        log.warn({ err: errorText(err) }, 'handler failed; retrying later');
+        await republish(ch, msg, topology.retryQueue(queue, delays[attempt]!), routingKey, { [headers.attempt]: attempt + 1 });
+      } else {
+        log.error({ err: errorText(err) }, 'handler failed; dead-lettering');
+        await deadLetter(ch, msg, routingKey, 'handler-failed', errorText(err));
+      }
+    }
+  }
+
+  async function deadLetter(ch: Channel, msg: ConsumeMessage, routingKey: string, reason: string, error: string): Promise<void> {
+    logger.error({ reason, error, routingKey }, 'dead-lettering message');
+    await bus.publishConfirmed(topology.deadLetterExchange, queue, JSON.parse(safeJson(msg.content)), {
+      headers: { ...msg.properties.headers, [headers.deathReason]: reason, [headers.deathError]: error.slice(0, 1000), [headers.originalRoutingKey]: routingKey },
+      messageId: msg.properties.messageId,
+    }).then(
+      () => ch.ack(msg),
+      // Broker gone: leave it unacked, it comes back after recovery.
+      (err) => logger.warn({ err: errorText(err) }, 'could not dead-letter; message stays queued'),
+    );
+  }
+
+  async function republish(ch: Channel, msg: ConsumeMessage, target: string, routingKey: string, extra: Record<string, unknown>): Promise<void> {
+    await bus
+      .publishConfirmed('', target, JSON.parse(safeJson(msg.content)), {
+        headers: { ...msg.properties.headers, ...extra, [headers.originalRoutingKey]: routingKey },
+        messageId: msg.properties.messageId,
+      })
+      .then(
+        () => ch.ack(msg),
+        (err) => logger.warn({ err: errorText(err) }, 'could not schedule retry; message stays queued'),
+      );
+  }
+}
+
+/** A durable quorum queue whose dead letters land in `<queue>.dlq`. */
+export async function declareQueueWithDeadLetters(ch: Channel, queue: string, deliveryLimit: number): Promise<void> {
+  const dlq = topology.deadLetterQueue(queue);
+  await ch.assertQueue(dlq, { durable: true });
+  await ch.bindQueue(dlq, topology.deadLetterExchange, queue);
+  await ch.assertQueue(queue, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': deliveryLimit,
+      'x-dead-letter-exchange': topology.deadLetterExchange,
+      'x-dead-letter-routing-key': queue,
+    },
+  });
+}
+
+function errorText(err: unknown): string {
+  if (err && typeof err === 'object' && 'issues' in err) return JSON.stringify((err as { issues: unknown }).issues).slice(0, 1000);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Bodies that are not JSON are dead-lettered as a JSON string so nothing is lost. */
+function safeJson(content: Buffer): string {
+  const text = content.toString('utf8');
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return JSON.stringify({ unparseable: text });
+  }
+}

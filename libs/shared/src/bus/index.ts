@@ -1,0 +1,5 @@
+export * from './topology';
+export * from './connection';
+export * from './event-consumer';
+export * from './publisher';
+export * from './rpc';

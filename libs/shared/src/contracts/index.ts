@@ -1,0 +1,5 @@
+export * from './common';
+export * from './events';
+export * from './views';
+export * from './chat';
+export * from './sidekiq-rpc';

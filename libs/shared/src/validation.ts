@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { AppError } from './errors';
+
+/** A zod issue list in the shape clients see in `details`: one entry per offending field. */
+export function issuesToDetails(error: z.ZodError): { field: string; message: string }[] {
+  return error.issues.map((issue) => ({ field: issue.path.join('.') || '(root)', message: issue.message }));
+}
+
+/** Parses `input` or throws VALIDATION_FAILED naming every offending field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what = 'request'): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const details = issuesToDetails(result.error);
+  const fields = details.map((d) => d.field).join(', ');
+  throw new AppError('VALIDATION_FAILED', `Invalid ${what}: ${fields}`, { details });
+}
