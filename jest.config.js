@@ -8,5 +8,6 @@ module.exports = {
   moduleNameMapper: { '^@sidekiq/shared$': '<rootDir>/libs/shared/src/index.ts' },
   testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60000,
 };

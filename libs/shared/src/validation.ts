@@ -3,7 +3,14 @@ import { AppError } from './errors';
 
 /** A zod issue list in the shape clients see in `details`: one entry per offending field. */
 export function issuesToDetails(error: z.ZodError): { field: string; message: string }[] {
-  return error.issues.map((issue) => ({ field: issue.path.join('.') || '(root)', message: issue.message }));
+  return error.issues.flatMap((issue) => {
+    const base = issue.path.join('.');
+    // Name each unknown key as the offending field rather than the object holding it.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
+    }
+    return [{ field: base || '(root)', message: issue.message }];
+  });
 }
 
 /** Parses `input` or throws VALIDATION_FAILED naming every offending field. */

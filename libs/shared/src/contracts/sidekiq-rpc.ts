@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { avatarSchema, idSchema } from './common';
+import { avatarSchema, idSchema, isoDate, sidekiqSnapshotSchema } from './common';
 
-/** RPC "resolve sidekiq for chat": ownership check and the instructions, asked at request time. */
+/** The sidekiq service's RPC queue: "resolve for chat" and snapshots for view rebuilds. */
 export const SIDEKIQ_RPC_QUEUE = 'sidekiq.rpc.v1';
 
 export const resolveForChatRequestSchema = z.object({
@@ -21,3 +21,14 @@ export const resolvedSidekiqSchema = z.object({
   temperature: z.number().nullable(),
 });
 export type ResolvedSidekiq = z.infer<typeof resolvedSidekiqSchema>;
+
+/** For rebuilding list views: the current snapshot of each id; a missing id was deleted (or never was). */
+export const snapshotsRequestSchema = z.object({
+  method: z.literal('snapshots'),
+  ids: z.array(idSchema).max(500),
+});
+export const snapshotsResultSchema = z.array(sidekiqSnapshotSchema.extend({ userId: idSchema, updatedAt: isoDate }));
+export type SnapshotsResult = z.infer<typeof snapshotsResultSchema>;
+
+export const sidekiqRpcRequestSchema = z.discriminatedUnion('method', [resolveForChatRequestSchema, snapshotsRequestSchema]);
+export type SidekiqRpcRequest = z.infer<typeof sidekiqRpcRequestSchema>;
