@@ -7,7 +7,7 @@ import { createModels } from './data-access/models';
 import { sidekiqRepository } from './data-access/sidekiq-repository';
 import { statsRepository } from './data-access/stats-repository';
 import { sidekiqOutbox } from './data-access/outbox';
-import { sidekiqUseCases } from './domain/use-cases';
+import { sidekiqUseCases, type FaultHooks } from './domain/use-cases';
 import { sidekiqRoutes } from './entry-points/http/sidekiq-routes';
 import { subscribe } from './entry-points/amqp/subscriptions';
 import { serveSidekiqRpc } from './entry-points/rpc/sidekiq-rpc';
@@ -18,14 +18,21 @@ export interface RunningService {
 }
 
 /** Wires the sidekiq service: MongoDB, the bus, HTTP, the RPC, the consumers and the outbox sweep. */
-export async function startSidekiqService(config: Config, logger: Logger, options: { retryDelaysMs?: number[] } = {}): Promise<RunningService> {
+export interface StartOptions {
+  /** Consumer retry backoff (tests use short delays). */
+  retryDelaysMs?: number[];
+  /** Tests only: simulate crashes at exact points. */
+  faults?: FaultHooks;
+}
+
+export async function startSidekiqService(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningService> {
   const mongo = await connectMongo(config.MONGO_URL, config.SIDEKIQ_DB, logger);
   const bus = await BusConnection.open(config.AMQP_URL, logger);
   const models = createModels(mongo);
   await Promise.all(Object.values(models).map((m) => m.init()));
   const sidekiqs = sidekiqRepository(models);
   const outbox = sidekiqOutbox(models, sidekiqs, bus, logger, config.OUTBOX_GRACE_MS);
-  const useCases = sidekiqUseCases({ sidekiqs, stats: statsRepository(models), outbox, clock: () => new Date() });
+  const useCases = sidekiqUseCases({ sidekiqs, stats: statsRepository(models), outbox, clock: () => new Date(), faults: options.faults });
 
   const app = createHttpApp(logger, { ready: () => mongoReady(mongo) && bus.connected });
   app.use(sidekiqRoutes(useCases, config.JWT_SECRET));

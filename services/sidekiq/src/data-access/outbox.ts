@@ -37,6 +37,12 @@ export function sidekiqOutbox(models: Models, sidekiqs: SidekiqRepository, bus: 
       return intent;
     },
 
+    /** Raises the version a pending delete event will carry (in memory and stored). */
+    async raiseVersion(intent: OutboxDoc, version: number): Promise<void> {
+      intent.version = version;
+      await Outbox.updateOne({ _id: intent._id }, { $set: { version } });
+    },
+
     /** Publishes right after the change; a failure is left to the sweep. */
     async flush(intent: OutboxDoc): Promise<void> {
       await publish(intent).catch((err) => logger.warn({ err: String(err), intent: intent._id }, 'outbox: publish failed; the sweep will retry'));

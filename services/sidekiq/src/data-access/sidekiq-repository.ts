@@ -44,12 +44,13 @@ export function sidekiqRepository({ Sidekiq }: Models) {
     },
     /** Applies `changes` and bumps the version in one update; null when not the caller's. */
     async update(userId: string, id: string, changes: Partial<Omit<SidekiqRecord, 'id' | 'userId' | 'version' | 'createdAt'>>): Promise<SidekiqRecord | null> {
-      const doc = await Sidekiq.findOneAndUpdate({ _id: id, userId }, { $set: changes, $inc: { version: 1 } }, { new: true }).lean<SidekiqDoc>();
+      const doc = await Sidekiq.findOneAndUpdate({ _id: id, userId }, { $set: changes, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<SidekiqDoc>();
       return doc ? toRecord(doc) : null;
     },
-    async delete(userId: string, id: string): Promise<boolean> {
-      const res = await Sidekiq.deleteOne({ _id: id, userId });
-      return res.deletedCount === 1;
+    /** Deletes and returns what was deleted (its version matters to the event); null when not the caller's. */
+    async delete(userId: string, id: string): Promise<SidekiqRecord | null> {
+      const doc = await Sidekiq.findOneAndDelete({ _id: id, userId }).lean<SidekiqDoc>();
+      return doc ? toRecord(doc) : null;
     },
   };
 }

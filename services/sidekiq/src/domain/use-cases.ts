@@ -3,7 +3,7 @@ import { notFound, AppError } from '@sidekiq/shared';
 import type { SidekiqRepository } from '../data-access/sidekiq-repository';
 import type { StatsRepository } from '../data-access/stats-repository';
 import type { SidekiqOutbox } from '../data-access/outbox';
-import { completeAvatar } from './avatar';
+import { completeAvatar, initialsFromName } from './avatar';
 import { compareForList, toPublicSidekiq, toResolved, type CreateSidekiqInput, type PublicSidekiq, type SidekiqRecord, type UpdateSidekiqInput } from './sidekiq';
 
 export interface Deps {
@@ -11,12 +11,25 @@ export interface Deps {
   stats: StatsRepository;
   outbox: SidekiqOutbox;
   clock: () => Date;
+  /** Fault injection for tests only: lets a test "kill" the process at an exact point. */
+  faults?: FaultHooks;
+}
+
+/**
+ * Points where a test can simulate a crash (throw, or close the bus and never resolve).
+ * Production never sets them.
+ */
+export interface FaultHooks {
+  /** After a change (create/update/delete) is in the database, before its event is published. */
+  afterChangeWritten?: (kind: 'created' | 'updated' | 'deleted', sidekiqId: string) => Promise<void>;
+  /** After a ThreadCreated's thread use is stored, before the stats are derived and the message acked. */
+  afterThreadUseRecorded?: (threadId: string, sidekiqId: string) => Promise<void>;
 }
 
 /** A user may own at most this many Sidekiqs: the list is sorted in memory by usage. */
 export const MAX_SIDEKIQS_PER_USER = 500;
 
-export function sidekiqUseCases({ sidekiqs, stats, outbox, clock }: Deps) {
+export function sidekiqUseCases({ sidekiqs, stats, outbox, clock, faults = {} }: Deps) {
   async function withStats(record: SidekiqRecord): Promise<PublicSidekiq> {
     const s = await stats.forSidekiqs([record.id]);
     return toPublicSidekiq(record, s.get(record.id));
@@ -44,6 +57,7 @@ export function sidekiqUseCases({ sidekiqs, stats, outbox, clock }: Deps) {
       };
       const intent = await outbox.intend('updated', record.id, userId);
       await sidekiqs.insert(record);
+      await faults.afterChangeWritten?.('created', record.id);
       await outbox.flush(intent);
       return toPublicSidekiq(record, undefined);
     },
@@ -68,11 +82,12 @@ export function sidekiqUseCases({ sidekiqs, stats, outbox, clock }: Deps) {
       const current = await sidekiqs.findOwned(userId, id);
       if (!current) throw notFound.sidekiq();
       const { avatar, ...rest } = input;
-      const name = input.name ?? current.name;
-      const changes = { ...rest, ...(avatar ? { avatar: completeAvatar(avatar, name, current.avatar) } : {}), updatedAt: clock() };
+      const nextAvatar = avatar ? completeAvatar(avatar, input.name ?? current.name, current.avatar) : followRename(current, input.name);
+      const changes = { ...rest, ...(nextAvatar ? { avatar: nextAvatar } : {}), updatedAt: clock() };
       const intent = await outbox.intend('updated', id, userId);
       const updated = await sidekiqs.update(userId, id, changes);
       if (!updated) throw notFound.sidekiq();
+      await faults.afterChangeWritten?.('updated', id);
       await outbox.flush(intent);
       return withStats(updated);
     },
@@ -82,7 +97,11 @@ export function sidekiqUseCases({ sidekiqs, stats, outbox, clock }: Deps) {
       if (!current) throw notFound.sidekiq();
       // The deleted event carries a version above every update, so no update can resurrect it downstream.
       const intent = await outbox.intend('deleted', id, userId, current.version + 1);
-      if (!(await sidekiqs.delete(userId, id))) throw notFound.sidekiq();
+      const deleted = await sidekiqs.delete(userId, id);
+      if (!deleted) throw notFound.sidekiq();
+      // An update may have slipped in between the read and the delete: the event must still outrank it.
+      if (deleted.version + 1 > intent.version) await outbox.raiseVersion(intent, deleted.version + 1);
+      await faults.afterChangeWritten?.('deleted', id);
       await outbox.flush(intent);
       await stats.removeFor(id);
     },
@@ -105,10 +124,26 @@ export function sidekiqUseCases({ sidekiqs, stats, outbox, clock }: Deps) {
       const record = await sidekiqs.findById(sidekiqId);
       if (!record) return 'unknown-sidekiq';
       const fresh = await stats.recordThreadUse(sidekiqId, threadId, createdAt);
+      await faults.afterThreadUseRecorded?.(threadId, sidekiqId);
       // Converge even on a duplicate: the first delivery may have died before writing the stats.
       await stats.converge(sidekiqId, record.userId);
+      // A delete that raced this event already removed the stats: leave no orphans behind.
+      if (!(await sidekiqs.findById(sidekiqId))) {
+        await stats.removeFor(sidekiqId);
+        return 'unknown-sidekiq';
+      }
       return fresh ? 'counted' : 'duplicate';
     },
   };
 }
+/**
+ * Initials that were derived from the name follow a rename ("Travel Buddy" → "Code Helper":
+ * TB → CH); initials or an emoji the user chose stay as they are.
+ */
+function followRename(current: SidekiqRecord, newName: string | undefined): SidekiqRecord['avatar'] | undefined {
+  if (newName === undefined || current.avatar.type !== 'initials') return undefined;
+  if (current.avatar.value !== initialsFromName(current.name)) return undefined;
+  return { ...current.avatar, value: initialsFromName(newName) };
+}
+
 export type SidekiqUseCases = ReturnType<typeof sidekiqUseCases>;
