@@ -20,7 +20,7 @@ export interface RunningService {
 }
 
 /** Wires the thread service: MongoDB, the bus, HTTP, the event consumers and the outbox sweep. */
-export async function startThreadService(config: Config, logger: Logger, options: { retryDelaysMs?: number[] } = {}): Promise<RunningService> {
+export async function startThreadService(config: Config, logger: Logger, options: { retryDelaysMs?: number[]; eventsQueue?: string } = {}): Promise<RunningService> {
   const mongo = await connectMongo(config.MONGO_URL, config.THREAD_DB, logger);
   const bus = await BusConnection.open(config.AMQP_URL, logger);
   const models = createModels(mongo);
@@ -35,7 +35,8 @@ export async function startThreadService(config: Config, logger: Logger, options
   app.use(threadRoutes(useCases, config.JWT_SECRET));
   finishHttpApp(app, logger);
 
-  await subscribe(bus, threadProjections(facts, converge), options.retryDelaysMs);
+  // Tests give each service instance its own queue so parallel test runs do not steal each other's events.
+  await subscribe(bus, threadProjections(facts, converge), { retryDelaysMs: options.retryDelaysMs, queue: options.eventsQueue });
   const sweeper = setInterval(() => void outbox.sweep().catch((err) => logger.warn({ err: String(err) }, 'outbox sweep failed')), config.OUTBOX_SWEEP_MS);
   const server: Server = await listen(app, config.THREAD_PORT);
   const port = (server.address() as { port: number }).port;

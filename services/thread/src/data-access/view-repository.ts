@@ -69,12 +69,15 @@ export function viewRepository({ View }: Models) {
         .lean<ViewDoc[]>();
       return docs.map(toRecord);
     },
-    /** Every view of one user (or everyone's), by id: for the rebuild. */
-    async allOf(userId: string | undefined, afterId: string | undefined, limit: number): Promise<ViewRecord[]> {
+    /** The views (of one user, or everyone's) with afterId < id <= upToId, by id: for the rebuild. */
+    async range(userId: string | undefined, afterId: string | undefined, upToId: string | undefined): Promise<ViewRecord[]> {
       const q: QueryFilter<ViewDoc> = {};
       if (userId) q.userId = userId;
-      if (afterId) q._id = { $gt: afterId };
-      return (await View.find(q).sort({ _id: 1 }).limit(limit).lean<ViewDoc[]>()).map(toRecord);
+      const id: Record<string, string> = {};
+      if (afterId !== undefined) id.$gt = afterId;
+      if (upToId !== undefined) id.$lte = upToId;
+      if (Object.keys(id).length > 0) q._id = id;
+      return (await View.find(q).sort({ _id: 1 }).lean<ViewDoc[]>()).map(toRecord);
     },
     /** Whole-document writes only, and only from `converge`, which verifies after writing. */
     write: (v: ViewRecord) => View.replaceOne({ _id: v.id }, toDoc(v), { upsert: true }),

@@ -13,9 +13,9 @@ export const THREAD_EVENTS_QUEUE = 'thread.events.v1';
  * the projections are order-independent and their writes go through the per-thread converge
  * loop, so concurrency costs at most a few extra rounds, never a wrong view.
  */
-export async function subscribe(bus: BusConnection, projections: ThreadProjections, retryDelaysMs?: number[]): Promise<void> {
+export async function subscribe(bus: BusConnection, projections: ThreadProjections, options: { retryDelaysMs?: number[]; queue?: string } = {}): Promise<void> {
   await consumeEvents(bus, {
-    queue: THREAD_EVENTS_QUEUE,
+    queue: options.queue ?? THREAD_EVENTS_QUEUE,
     subscriptions: [
       onThreadCreated(projections),
       onThreadActivity(projections),
@@ -24,6 +24,6 @@ export async function subscribe(bus: BusConnection, projections: ThreadProjectio
       onSidekiqDeleted(projections),
     ],
     prefetch: 16,
-    retryDelaysMs,
+    retryDelaysMs: options.retryDelaysMs,
   });
 }
