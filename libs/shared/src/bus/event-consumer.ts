@@ -61,7 +61,8 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
     for (const key of byKey.keys()) await ch.bindQueue(queue, topology.eventsExchange, key);
     await ch.prefetch(options.prefetch ?? 16);
     await ch.consume(queue, (msg) => {
-      if (msg) void handle(ch, msg);
+      // handle() never rejects on purpose; this catch is the last guard against a crash loop.
+      if (msg) handle(ch, msg).catch((err) => logger.error({ err: errorText(err) }, 'consumer: unexpected failure; message left to redelivery'));
     });
   });
 
@@ -79,17 +80,43 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
       return deadLetter(ch, msg, routingKey, 'invalid-message', errorText(err));
     }
     const log = logger.child({ eventId: parsed.id, eventType: routingKey, attempt });
+    let failure: { err: unknown } | undefined;
     try {
       await sub.handler(parsed, { logger: log, attempt, redelivered: msg.fields.redelivered });
+    } catch (err) {
+      failure = { err };
+    }
+    // The ack is outside the handler's try: an ack that fails (channel gone) is not a handler
+    // failure to retry; the broker redelivers the unacked message and the handler is idempotent.
+    if (!failure) return ack(ch, msg);
+    const err = failure.err;
+    if (attempt < delays.length) {
+      log.warn({ err: errorText(err) }, 'handler failed; retrying later');
+      await republish(ch, msg, topology.retryQueue(queue, delays[attempt]!), routingKey, { [headers.attempt]: attempt + 1 });
+    } else {
+      log.error({ err: errorText(err) }, 'handler failed; dead-lettering');
+      await deadLetter(ch, msg, routingKey, 'handler-failed', errorText(err));
+    }
+  }
+
+  function ack(ch: Channel, msg: ConsumeMessage): void {
+    try {
       ch.ack(msg);
     } catch (err) {
-      if (attempt < delays.length) {
-        log.warn({ err: errorText(err) }, 'handler failed; retrying later');
-        await republish(ch, msg, topology.retryQueue(queue, delays[attempt]!), routingKey, { [headers.attempt]: attempt + 1 });
-      } else {
-        log.error({ err: errorText(err) }, 'handler failed; dead-lettering');
-        await deadLetter(ch, msg, routingKey, 'handler-failed', errorText(err));
-      }
+      logger.warn({ err: errorText(err) }, 'consumer: ack failed (channel closed); the broker will redeliver');
+    }
+  }
+
+  /**
+   * Hands the message back to the queue when it could not be retried or dead-lettered (broker
+   * refused the publish). Left unacked on a live channel it would sit there forever; requeued, it
+   * counts towards the quorum queue's delivery limit, so it cannot loop forever either.
+   */
+  function requeue(ch: Channel, msg: ConsumeMessage): void {
+    try {
+      ch.nack(msg, false, true);
+    } catch {
+      // Channel already closed: the broker requeues it by itself.
     }
   }
 
@@ -99,9 +126,11 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
       headers: { ...msg.properties.headers, [headers.deathReason]: reason, [headers.deathError]: error.slice(0, 1000), [headers.originalRoutingKey]: routingKey },
       messageId: msg.properties.messageId,
     }).then(
-      () => ch.ack(msg),
-      // Broker gone: leave it unacked, it comes back after recovery.
-      (err) => logger.warn({ err: errorText(err) }, 'could not dead-letter; message stays queued'),
+      () => ack(ch, msg),
+      (err) => {
+        logger.warn({ err: errorText(err) }, 'could not dead-letter; message requeued');
+        requeue(ch, msg);
+      },
     );
   }
 
@@ -112,8 +141,11 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
         messageId: msg.properties.messageId,
       })
       .then(
-        () => ch.ack(msg),
-        (err) => logger.warn({ err: errorText(err) }, 'could not schedule retry; message stays queued'),
+        () => ack(ch, msg),
+        (err) => {
+          logger.warn({ err: errorText(err) }, 'could not schedule retry; message requeued');
+          requeue(ch, msg);
+        },
       );
   }
 }

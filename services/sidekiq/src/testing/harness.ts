@@ -4,7 +4,7 @@
  * Not imported by production code.
  */
 import { randomUUID } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { topology, type Envelope } from '@sidekiq/shared';
 import { testConfig, testLogger, tokenFor, uniqueDb } from '../../../../test/support/env';
 import { configSchema } from '../config';
@@ -110,8 +110,8 @@ export class BrokerProbe {
   }
 
   /** Takes every message currently in `queue` (acking them). */
-  async drain(queue: string): Promise<ConsumeMessage[]> {
-    const out: ConsumeMessage[] = [];
+  async drain(queue: string): Promise<GetMessage[]> {
+    const out: GetMessage[] = [];
     for (;;) {
       const msg = await this.ch.get(queue, { noAck: true });
       if (!msg) return out;
