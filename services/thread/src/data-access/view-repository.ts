@@ -61,7 +61,7 @@ export function viewRepository({ View }: Models) {
         const at = f.after.lastActivityAt;
         and.push({ $or: [{ pinRank: { $lt: rank } }, { pinRank: rank, lastActivityAt: { $lt: at } }, { pinRank: rank, lastActivityAt: at, _id: { $lt: f.after.id } }] });
         // Threads whose key went down after the paging started may already have been returned.
-        and.push({ $or: [{ keyLoweredAt: null }, { keyLoweredAt: { $lte: f.after.startedAt } }] });
+        and.push({ $or: [{ keyLoweredAt: null }, { keyLoweredAt: { $lt: f.after.startedAt } }] });
       }
       const docs = await View.find(and.length === 1 ? and[0]! : { $and: and })
         .sort({ pinRank: -1, lastActivityAt: -1, _id: -1 })
