@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './ids';
 export * from './validation';
 export * from './config';
 export * from './logging';

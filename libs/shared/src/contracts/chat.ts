@@ -98,7 +98,7 @@ export type ServerFrame =
 // ---- Bus: gateway → chat ------------------------------------------------------------------
 
 /** A chat turn asked of the chat service; `userId` comes from the verified token, never a frame. */
-export const chatRequestSchema = z.object({
+export const chatSendRequestSchema = z.object({
   kind: z.literal('send'),
   requestId: z.uuid(),
   userId: idSchema,
@@ -110,6 +110,18 @@ export const chatRequestSchema = z.object({
   /** Epoch ms after which the gateway has given up: the chat service drops the request. */
   deadline: z.number().int(),
 });
+/** Replay a request's answer from `offset`, then continue live if it is still running. */
+export const chatResumeRequestSchema = z.object({
+  kind: z.literal('resume'),
+  requestId: z.uuid(),
+  userId: idSchema,
+  offset: z.number().int().min(0),
+  replyTo: z.string().min(1),
+  deadline: z.number().int(),
+});
+export const chatRequestSchema = z.discriminatedUnion('kind', [chatSendRequestSchema, chatResumeRequestSchema]);
+export type ChatSendRequest = z.infer<typeof chatSendRequestSchema>;
+export type ChatResumeRequest = z.infer<typeof chatResumeRequestSchema>;
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
 /** Cancel/resume broadcast to every chat instance; the one running the request acts. */

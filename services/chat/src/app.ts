@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import {
+  BusConnection, RpcClient, closeAll, closeServer, connectMongo, createHttpApp, finishHttpApp, listen, mongoReady, topology, type ChatControl, type Logger,
+} from '@sidekiq/shared';
+import type { Config } from './config';
+import { createModels } from './data-access/models';
+import { threadRepository } from './data-access/thread-repository';
+import { messageRepository } from './data-access/message-repository';
+import { requestRepository } from './data-access/request-repository';
+import { instanceRepository } from './data-access/instance-repository';
+import { sidekiqClient } from './data-access/sidekiq-client';
+import { outboxRelay } from './data-access/outbox-relay';
+import { orphanSweeper } from './data-access/orphan-sweeper';
+import { createModelClient } from './llm/model-stream';
+import { chatTurns } from './domain/chat-turns';
+import { TurnRegistry } from './domain/turn-registry';
+import type { FrameSink } from './domain/active-turn';
+import { consumeChatRequests } from './entry-points/amqp/chat-requests';
+import { consumeChatControl } from './entry-points/amqp/chat-control';
+import { subscribe } from './entry-points/amqp/subscriptions';
+import { messageRoutes } from './entry-points/http/message-routes';
+import { serveChatRpc } from './entry-points/rpc/chat-rpc';
+
+export interface RunningChatService {
+  port: number;
+  instanceId: string;
+  close(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 2000;
+
+/** Wires the chat service: MongoDB, the bus, the model client, consumers, HTTP and the sweeps. */
+export async function startChatService(config: Config, logger: Logger, options: { retryDelaysMs?: number[] } = {}): Promise<RunningChatService> {
+  const instanceId = config.INSTANCE_ID ?? `chat-${randomUUID().slice(0, 8)}`;
+  const mongo = await connectMongo(config.MONGO_URL, config.CHAT_DB, logger);
+  const bus = await BusConnection.open(config.AMQP_URL, logger);
+  const models = createModels(mongo);
+  await Promise.all(Object.values(models).map((m) => m.init()));
+  const threads = threadRepository(models);
+  const messages = messageRepository(models);
+  const requests = requestRepository(models);
+  const rpc = await RpcClient.create(bus);
+  const outbox = outboxRelay(threads, messages, bus, logger, config.OUTBOX_GRACE_MS);
+  const orphans = orphanSweeper(instanceId, instanceRepository(models), requests, messages, logger, HEARTBEAT_MS * 3);
+  await orphans.beat();
+
+  const sink: FrameSink = {
+    send: (replyTo, userId, frames) => {
+      if (!bus.publishFast('', replyTo, Buffer.from(JSON.stringify({ userId, frames })))) logger.warn({ replyTo }, 'frames dropped: broker unavailable');
+    },
+  };
+  const registry = new TurnRegistry();
+  const turns = chatTurns({
+    threads, messages, requests, registry, sink, outbox, instanceId, logger,
+    sidekiqs: sidekiqClient(rpc, config.SIDEKIQ_RPC_TIMEOUT_MS),
+    model: createModelClient(config.OPENAI_BASE_URL, config.OPENAI_API_KEY),
+    broadcast: (control: ChatControl) => bus.publishConfirmed(topology.chatControlExchange, '', control),
+    settings: {
+      defaultModel: config.OPENAI_MODEL,
+      historyBudgetChars: config.HISTORY_BUDGET_CHARS,
+      idleTimeoutMs: config.LLM_IDLE_TIMEOUT_MS,
+      checkpointMs: 2000,
+      flushMs: config.DELTA_FLUSH_MS,
+      detachGraceMs: config.DETACH_GRACE_MS,
+    },
+  });
+
+  const app = createHttpApp(logger, { ready: () => mongoReady(mongo) && bus.connected });
+  app.use(messageRoutes(threads, messages, config.JWT_SECRET));
+  finishHttpApp(app, logger);
+
+  await consumeChatControl(bus, turns, instanceId);
+  await subscribe(bus, threads, options.retryDelaysMs);
+  await serveChatRpc(bus, threads, messages);
+  await consumeChatRequests(bus, turns, registry, config.CHAT_MAX_CONCURRENT_TURNS);
+
+  const warn = (what: string) => (err: unknown) => logger.warn({ err: String(err) }, `${what} failed`);
+  const timers = [
+    setInterval(() => void outbox.sweep().catch(warn('outbox sweep')), config.OUTBOX_SWEEP_MS),
+    setInterval(() => void orphans.beat().then(() => orphans.sweep()).catch(warn('heartbeat')), HEARTBEAT_MS),
+  ];
+  const server: Server = await listen(app, config.CHAT_PORT);
+  const port = (server.address() as { port: number }).port;
+  logger.info({ port, instanceId }, 'chat service ready');
+
+  return {
+    port,
+    instanceId,
+    close: async () => {
+      timers.forEach(clearInterval);
+      await closeServer(server);
+      await turns.drain();
+      await closeAll(logger, { close: () => mongo.close() }, { close: () => bus.close() });
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Models } from './models';
+
+export function instanceRepository({ Instance }: Models) {
+  return {
+    async beat(id: string): Promise<void> {
+      await Instance.updateOne({ _id: id }, { $set: { heartbeatAt: new Date() } }, { upsert: true });
+    },
+    async live(since: Date): Promise<string[]> {
+      const docs = await Instance.find({ heartbeatAt: { $gte: since } }).lean();
+      return docs.map((d) => d._id);
+    },
+    async remove(id: string): Promise<void> {
+      await Instance.deleteOne({ _id: id });
+    },
+  };
+}
+export type InstanceRepository = ReturnType<typeof instanceRepository>;

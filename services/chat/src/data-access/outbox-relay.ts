@@ -1,0 +1,49 @@
+import { ThreadActivity, ThreadCreated, deterministicUuid, publishEvent, type BusConnection, type Logger } from '@sidekiq/shared';
+import type { MessageDoc, ThreadDoc } from './models';
+import type { ThreadRepository } from './thread-repository';
+import type { MessageRepository } from './message-repository';
+
+/**
+ * At-least-once ThreadCreated and ThreadActivity without transactions: the thread and the user
+ * message are inserted with a `published: false` flag in the same write that creates them. The
+ * request path publishes right away and flips the flag; if the process dies in between, the
+ * sweep publishes every flagged document older than the grace period. Event ids are derived
+ * from the thread/message id, so a republish is recognisably the same event.
+ */
+export function outboxRelay(threads: ThreadRepository, messages: MessageRepository, bus: BusConnection, logger: Logger, graceMs: number) {
+  async function publishThreadCreated(t: ThreadDoc): Promise<void> {
+    const event = ThreadCreated.create(
+      { threadId: t._id, userId: t.userId, sidekiq: t.sidekiqSnapshot, title: null, createdAt: t.createdAt.toISOString() },
+      { id: deterministicUuid(`thread.created:${t._id}`), occurredAt: t.createdAt },
+    );
+    await publishEvent(bus, event);
+    await threads.markCreatedPublished(t._id);
+  }
+
+  async function publishActivity(m: MessageDoc): Promise<void> {
+    const event = ThreadActivity.create(
+      { threadId: m.threadId, userId: m.userId, at: m.createdAt.toISOString(), userMessagePreview: m.content.slice(0, 200) },
+      { id: deterministicUuid(`thread.activity:${m._id}`), occurredAt: m.createdAt },
+    );
+    await publishEvent(bus, event);
+    await messages.markActivityPublished(m._id);
+  }
+
+  const warn = (what: string) => (err: unknown) => logger.warn({ err: String(err) }, `outbox: ${what} not published yet; the sweep will retry`);
+
+  return {
+    /** The fast path, right after the writes: failures are left to the sweep. */
+    async afterWrite(thread: ThreadDoc | null, userMessage: MessageDoc): Promise<void> {
+      if (thread) await publishThreadCreated(thread).catch(warn('ThreadCreated'));
+      await publishActivity(userMessage).catch(warn('ThreadActivity'));
+    },
+    async sweep(): Promise<number> {
+      const olderThan = new Date(Date.now() - graceMs);
+      const [ts, ms] = await Promise.all([threads.unpublished(olderThan, 100), messages.unpublishedActivity(olderThan, 100)]);
+      for (const t of ts) await publishThreadCreated(t);
+      for (const m of ms) await publishActivity(m);
+      return ts.length + ms.length;
+    },
+  };
+}
+export type OutboxRelay = ReturnType<typeof outboxRelay>;

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, toAppError, type ChatControl, type ChatResumeRequest, type ChatSendRequest, type Logger, type ResolvedSidekiq, type StreamFrame } from '@sidekiq/shared';
+import type { MessageDoc, RequestDoc, ThreadDoc } from '../data-access/models';
+import type { ThreadRepository } from '../data-access/thread-repository';
+import type { MessageRepository } from '../data-access/message-repository';
+import { requestKey, type RequestRepository } from '../data-access/request-repository';
+import type { SidekiqClient } from '../data-access/sidekiq-client';
+import type { OutboxRelay } from '../data-access/outbox-relay';
+import { ActiveTurn, type FrameSink } from './active-turn';
+import type { TurnRegistry } from './turn-registry';
+import { replayFrames } from './replay';
+import { runModel, type ModelSettings } from './run-model';
+import type { ModelStream } from '../llm/model-stream';
+
+export interface ChatDeps {
+  threads: ThreadRepository;
+  messages: MessageRepository;
+  requests: RequestRepository;
+  sidekiqs: SidekiqClient;
+  outbox: OutboxRelay;
+  registry: TurnRegistry;
+  sink: FrameSink;
+  model: ModelStream;
+  /** Asks every chat instance (this one included) to act on a running turn. */
+  broadcast: (control: ChatControl) => Promise<void>;
+  settings: ModelSettings & { flushMs: number; detachGraceMs: number };
+  instanceId: string;
+  logger: Logger;
+}
+
+/**
+ * The chat turn. `send` resolves once the turn is accepted (its records written, so the bus
+ * message can be acked); the answer then streams in the background, tracked in `running`.
+ */
+export function chatTurns(deps: ChatDeps) {
+  const { threads, messages, requests, sidekiqs, outbox, registry, sink, logger } = deps;
+  const running = new Set<Promise<void>>();
+
+  const fail = (replyTo: string, userId: string, requestId: string, err: AppError) =>
+    sink.send(replyTo, userId, [{ type: 'chat.error', requestId, code: err.code as never, message: err.message, retryable: err.retryable, ...(err.details ? { details: err.details } : {}) }]);
+
+  /** Attach to the running turn wherever it runs, or replay what was stored. */
+  async function attachOrReplay(existing: RequestDoc, replyTo: string, offset: number): Promise<void> {
+    const local = registry.get(existing._id);
+    if (local) return local.attach(replyTo, offset);
+    if (existing.status === 'running') {
+      return deps.broadcast({ kind: 'resume', requestId: existing.requestId, userId: existing.userId, offset, replyTo });
+    }
+    const answer = await messages.findById(existing.assistantMessageId);
+    sink.send(replyTo, existing.userId, replayFrames(existing, answer, offset));
+  }
+
+  /** Which Sidekiq a turn uses: the request's for a new thread, the thread's own otherwise. */
+  async function resolveContext(req: ChatSendRequest): Promise<{ thread: ThreadDoc | null; sidekiq: ResolvedSidekiq | null }> {
+    if (req.threadId) {
+      const thread = await threads.findOwned(req.userId, req.threadId);
+      if (!thread) throw new AppError('THREAD_NOT_FOUND', 'Thread not found');
+      // A deleted Sidekiq resolves to null: the chat goes on without instructions.
+      const sidekiq = thread.sidekiqId ? await sidekiqs.resolve(req.userId, thread.sidekiqId) : null;
+      return { thread, sidekiq };
+    }
+    if (!req.sidekiqId) return { thread: null, sidekiq: null };
+    const sidekiq = await sidekiqs.resolve(req.userId, req.sidekiqId);
+    if (!sidekiq) throw new AppError('SIDEKIQ_NOT_FOUND', 'Sidekiq not found');
+    return { thread: null, sidekiq };
+  }
+
+  async function send(req: ChatSendRequest): Promise<void> {
+    const key = requestKey(req.userId, req.requestId);
+    const existing = await requests.find(req.userId, req.requestId);
+    if (existing) return attachOrReplay(existing, req.replyTo, 0);
+
+    let context: Awaited<ReturnType<typeof resolveContext>>;
+    try {
+      context = await resolveContext(req);
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.code === 'INTERNAL') logger.error({ err }, 'resolving the turn failed');
+      return fail(req.replyTo, req.userId, req.requestId, appError);
+    }
+
+    const now = Date.now();
+    const { sidekiq } = context;
+    const summary = sidekiq ? { id: sidekiq.id, name: sidekiq.name, avatar: sidekiq.avatar } : null;
+    const record: RequestDoc = {
+      _id: key,
+      userId: req.userId,
+      requestId: req.requestId,
+      threadId: context.thread?._id ?? randomUUID(),
+      userMessageId: randomUUID(),
+      assistantMessageId: randomUUID(),
+      isNewThread: !context.thread,
+      sidekiq: summary,
+      status: 'running',
+      finishReason: null,
+      usage: null,
+      error: null,
+      owner: deps.instanceId,
+      createdAt: new Date(now),
+    };
+    if (!(await requests.claim(record))) {
+      // The same requestId raced us (a resend on another connection): join it instead.
+      const winner = await requests.find(req.userId, req.requestId);
+      if (winner) return attachOrReplay(winner, req.replyTo, 0);
+      throw new Error('request claim lost but no winner found');
+    }
+
+    const newThread: ThreadDoc | null = context.thread
+      ? null
+      : {
+          _id: record.threadId,
+          userId: req.userId,
+          sidekiqId: sidekiq?.id ?? null,
+          sidekiqSnapshot: sidekiq ? { id: sidekiq.id, name: sidekiq.name, avatar: sidekiq.avatar, version: sidekiq.version } : null,
+          createdAt: new Date(now),
+          createdPublished: false,
+        };
+    const userMessage: MessageDoc = {
+      _id: record.userMessageId, threadId: record.threadId, userId: req.userId, requestId: req.requestId,
+      role: 'user', content: req.content, status: 'complete', createdAt: new Date(now), updatedAt: new Date(now), activityPublished: false,
+    };
+    // The answer sorts right after its question: one millisecond later.
+    const answer: MessageDoc = {
+      _id: record.assistantMessageId, threadId: record.threadId, userId: req.userId, requestId: req.requestId,
+      role: 'assistant', content: '', status: 'streaming', createdAt: new Date(now + 1), updatedAt: new Date(now + 1),
+    };
+    if (newThread) await threads.insert(newThread);
+    await messages.insert(userMessage);
+    await messages.insert(answer);
+    void outbox.afterWrite(newThread, userMessage);
+
+    const history = await messages.newest(record.threadId, req.userId, 200, userMessage.createdAt);
+    const turn = new ActiveTurn(
+      { key, requestId: req.requestId, userId: req.userId, threadId: record.threadId, messageId: answer._id, userMessageId: userMessage._id, isNewThread: record.isNewThread, sidekiq: summary },
+      sink,
+      deps.settings.flushMs,
+      deps.settings.detachGraceMs,
+    );
+    registry.add(turn);
+    turn.attach(req.replyTo, 0);
+
+    const done = runModel(turn, {
+      deps,
+      sidekiq,
+      history: history.reverse().map((m) => ({ role: m.role, content: m.content })),
+      userContent: req.content,
+    })
+      .catch((err) => logger.error({ err }, 'turn failed unexpectedly'))
+      .finally(() => {
+        registry.remove(key);
+        running.delete(done);
+      });
+    running.add(done);
+  }
+
+  async function resume(req: ChatResumeRequest): Promise<void> {
+    const existing = await requests.find(req.userId, req.requestId);
+    if (!existing) {
+      // Nothing under that requestId for this user: same answer as a foreign one.
+      return fail(req.replyTo, req.userId, req.requestId, new AppError('VALIDATION_FAILED', 'Unknown requestId', { details: [{ field: 'requestId', message: 'no such request' }] }));
+    }
+    return attachOrReplay(existing, req.replyTo, req.offset);
+  }
+
+  function control(c: ChatControl): void {
+    const key = requestKey(c.userId, c.requestId);
+    switch (c.kind) {
+      case 'cancel':
+        registry.cancel(key);
+        return;
+      case 'resume':
+        registry.get(key)?.attach(c.replyTo, c.offset);
+        return;
+      case 'detach':
+        registry.get(key)?.detach(c.replyTo);
+        return;
+      default: {
+        const never: never = c;
+        throw new Error(`unknown control ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return {
+    send,
+    resume,
+    control,
+    /** Cancels every running turn and waits for their partial answers to be stored. */
+    async drain(): Promise<void> {
+      for (const turn of registry.all()) turn.cancel();
+      await Promise.allSettled([...running]);
+    },
+    get running(): number {
+      return running.size;
+    },
+  };
+}
+export type ChatTurns = ReturnType<typeof chatTurns>;
+export type { StreamFrame };

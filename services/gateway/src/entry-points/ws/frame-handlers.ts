@@ -1,0 +1,74 @@
+import { AppError, toAppError, topology, type BusConnection, type ChatControl, type ChatRequest, type Logger } from '@sidekiq/shared';
+import { parseClientFrame } from '../../domain/client-frame';
+import type { RateLimiter } from '../../domain/rate-limiter';
+import type { ClientSocket, Sessions } from '../../domain/sessions';
+
+export interface FrameHandlerDeps {
+  bus: BusConnection;
+  sessions: Sessions;
+  limiter: RateLimiter;
+  /** This gateway's own frames queue: where the chat service streams answers for its sockets. */
+  replyTo: string;
+  startTimeoutMs: number;
+  logger: Logger;
+}
+
+/** What each client frame does. The user id always comes from the verified token. */
+export function frameHandlers({ bus, sessions, limiter, replyTo, startTimeoutMs, logger }: FrameHandlerDeps) {
+  const chatError = (requestId: string, err: AppError) => ({
+    type: 'chat.error' as const, requestId, code: err.code as never, message: err.message, retryable: err.retryable, ...(err.details ? { details: err.details } : {}),
+  });
+
+  /** Sends a request to the chat service; SERVICE_UNAVAILABLE if nothing comes back in time. */
+  async function dispatch(client: ClientSocket, requestId: string, request: ChatRequest): Promise<void> {
+    sessions.listen(client, requestId, startTimeoutMs, () =>
+      client.send(chatError(requestId, new AppError('SERVICE_UNAVAILABLE', 'The chat service did not answer in time'))),
+    );
+    try {
+      // The TTL makes a request expire in the queue once nobody waits for it.
+      await bus.publishConfirmed('', topology.chatRequestsQueue, request, { expiration: String(startTimeoutMs) });
+    } catch (err) {
+      sessions.fail(client.userId, requestId, chatError(requestId, toAppError(err).code === 'INTERNAL' ? new AppError('SERVICE_UNAVAILABLE', 'Message broker unavailable') : toAppError(err)));
+    }
+  }
+
+  async function control(c: ChatControl): Promise<void> {
+    await bus.publishConfirmed(topology.chatControlExchange, '', c).catch((err) => logger.warn({ err: String(err) }, 'control not sent'));
+  }
+
+  return {
+    async onText(client: ClientSocket, text: string): Promise<void> {
+      const parsed = parseClientFrame(text);
+      if (!parsed.ok) {
+        if (parsed.kind === 'bad-frame') return client.send({ type: 'error', code: 'BAD_FRAME', message: parsed.message });
+        const fields = parsed.details.map((d) => d.field).join(', ');
+        return client.send(chatError(parsed.requestId, new AppError('VALIDATION_FAILED', `Invalid ${parsed.type}: ${fields}`, { details: parsed.details })));
+      }
+      const { frame } = parsed;
+      const userId = client.userId;
+      switch (frame.type) {
+        case 'ping':
+          return client.send({ type: 'pong' });
+        case 'chat.send':
+          if (!limiter.take(userId)) return client.send(chatError(frame.requestId, new AppError('RATE_LIMITED', 'Too many messages; slow down')));
+          return dispatch(client, frame.requestId, {
+            kind: 'send', requestId: frame.requestId, userId, content: frame.content, threadId: frame.threadId, sidekiqId: frame.sidekiqId, replyTo, deadline: Date.now() + startTimeoutMs,
+          });
+        case 'chat.resume':
+          return dispatch(client, frame.requestId, { kind: 'resume', requestId: frame.requestId, userId, offset: frame.offset, replyTo, deadline: Date.now() + startTimeoutMs });
+        case 'chat.cancel':
+          return control({ kind: 'cancel', requestId: frame.requestId, userId });
+        default: {
+          const never: never = frame;
+          throw new Error(`unhandled frame ${JSON.stringify(never)}`);
+        }
+      }
+    },
+
+    /** The user's last socket on a running request is gone: let the chat service know (it cancels after a grace). */
+    onClose(client: ClientSocket): void {
+      for (const { userId, requestId } of sessions.close(client)) void control({ kind: 'detach', requestId, userId, replyTo });
+    },
+  };
+}
+export type FrameHandlers = ReturnType<typeof frameHandlers>;
