@@ -4,6 +4,7 @@
  * Not imported by production code.
  */
 import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { topology, type Envelope } from '@sidekiq/shared';
 import { testConfig, testLogger, tokenFor, uniqueDb } from '../../../../test/support/env';
@@ -11,7 +12,35 @@ import { configSchema } from '../config';
 import { startSidekiqService, type RunningService, type StartOptions } from '../app';
 import { SIDEKIQ_EVENTS_QUEUE } from '../entry-points/amqp/subscriptions';
 
-export const amqpUrl = () => process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const sharedAmqpUrl = () => process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const TEST_VHOST = 'sidekiq-it';
+let isolatedUrl: string | undefined;
+
+/**
+ * The broker URL the sidekiq tests use. The broker on a workstation is shared: a dev stack
+ * (`npm start`) or another service's tests may run a sidekiq service consuming the very same
+ * `sidekiq.rpc.v1` / `sidekiq.events.v1` queues, against another database, and would answer
+ * our RPCs or swallow our events. So, when the broker is local and `rabbitmqctl` can be used,
+ * the tests run in a virtual host of their own; otherwise (a testcontainers broker, private
+ * to this run) the URL is used as given.
+ */
+export function amqpUrl(): string {
+  if (isolatedUrl) return isolatedUrl;
+  const base = sharedAmqpUrl();
+  isolatedUrl = base;
+  const url = new URL(base);
+  if (!['127.0.0.1', 'localhost'].includes(url.hostname) || (url.pathname && url.pathname !== '/')) return base;
+  try {
+    const ctl = (...args: string[]) => execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'pipe', timeout: 20_000 }).toString();
+    if (!ctl('list_vhosts').split('\n').includes(TEST_VHOST)) ctl('add_vhost', TEST_VHOST);
+    ctl('set_permissions', '-p', TEST_VHOST, decodeURIComponent(url.username || 'guest'), '.*', '.*', '.*');
+    url.pathname = `/${TEST_VHOST}`;
+    isolatedUrl = url.toString();
+  } catch {
+    // No rabbitmqctl here: share the default vhost (the files purge the queues they depend on).
+  }
+  return isolatedUrl;
+}
 
 /** Short retries so failure paths finish within a test. */
 export const TEST_RETRY_DELAYS_MS = [100, 300];
@@ -26,7 +55,7 @@ export async function startTestService(
   options: { db?: string; env?: Record<string, string | number>; faults?: StartOptions['faults']; retryDelaysMs?: number[] } = {},
 ): Promise<TestService> {
   const db = options.db ?? uniqueDb('sk');
-  const config = testConfig(configSchema, { SIDEKIQ_PORT: 0, SIDEKIQ_DB: db, OUTBOX_SWEEP_MS: 200, ...options.env });
+  const config = testConfig(configSchema, { AMQP_URL: amqpUrl(), SIDEKIQ_PORT: 0, SIDEKIQ_DB: db, OUTBOX_SWEEP_MS: 200, ...options.env });
   const service = await startSidekiqService(config, testLogger('sidekiq'), {
     retryDelaysMs: options.retryDelaysMs ?? TEST_RETRY_DELAYS_MS,
     faults: options.faults,
@@ -70,6 +99,7 @@ export class BrokerProbe {
 
   static async open(): Promise<BrokerProbe> {
     const conn = await amqp.connect(amqpUrl());
+    conn.on("error", () => undefined); // a broker restart must not crash the test process
     const ch = await conn.createConfirmChannel();
     return new BrokerProbe(conn, ch);
   }
@@ -81,6 +111,7 @@ export class BrokerProbe {
   async purgeSidekiqQueues(): Promise<void> {
     for (const q of [SIDEKIQ_EVENTS_QUEUE, topology.deadLetterQueue(SIDEKIQ_EVENTS_QUEUE), 'sidekiq.rpc.v1']) {
       const ch = await this.conn.createChannel();
+      ch.on('error', () => undefined); // 404 when the queue does not exist yet
       await ch.purgeQueue(q).catch(() => undefined); // absent before the first service starts
       await ch.close().catch(() => undefined);
     }
