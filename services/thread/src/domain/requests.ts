@@ -20,5 +20,9 @@ export const patchThreadSchema = z
   })
   .partial()
   .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: 'at least one of title, pinned, archived' });
+  .refine((v) => Object.keys(v).length > 0, {
+    message: 'at least one of title, pinned, archived',
+    // Only for an otherwise valid body: an unknown field is already the reason, named on its own.
+    when: (payload) => payload.issues.length === 0,
+  });
 export type PatchThread = z.infer<typeof patchThreadSchema>;
