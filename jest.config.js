@@ -5,7 +5,7 @@ module.exports = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   // jose ships ESM only; let swc turn it into CommonJS for jest's module system.
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
-  moduleNameMapper: { '^@sidekiq/shared$': '<rootDir>/libs/shared/src/index.ts' },
+  moduleNameMapper: { '^@sidekiq/shared$': '<rootDir>/libs/shared/src/index.ts', '^@sidekiq/shared/telemetry$': '<rootDir>/libs/shared/src/telemetry.ts' },
   testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

@@ -3,6 +3,7 @@ export * from './ids';
 export * from './validation';
 export * from './config';
 export * from './logging';
+export * from './tracing';
 export * from './auth';
 export * from './mongo';
 export * from './service';

@@ -2,6 +2,7 @@ import amqp, { type ChannelModel, type ConfirmChannel, type Channel, type Option
 import type { Logger } from '../logging';
 import { AppError } from '../errors';
 import { topology } from './topology';
+import { SpanKind, inSpan, messagingAttributes, traceHeaders } from '../tracing';
 
 /** A step re-run after every (re)connect: declare topology, open channels, start consumers. */
 export type SetupStep = (model: ChannelModel) => Promise<void>;
@@ -91,13 +92,17 @@ export class BusConnection {
 
   /** Publishes and waits for the broker's confirm: the message is durable when this resolves. */
   async publishConfirmed(exchange: string, routingKey: string, body: unknown, options: Options.Publish = {}): Promise<void> {
-    await this.ready(5000);
-    const ch = this.confirmChannel!;
-    const content = Buffer.from(JSON.stringify(body));
-    await new Promise<void>((resolve, reject) => {
-      ch.publish(exchange, routingKey, content, { persistent: true, contentType: 'application/json', ...options }, (err: unknown) =>
-        err ? reject(new AppError('SERVICE_UNAVAILABLE', 'Broker refused the message', { cause: err })) : resolve(),
-      );
+    const destination = exchange || routingKey;
+    await inSpan(`publish ${destination}`, { kind: SpanKind.PRODUCER, attributes: messagingAttributes(destination, 'publish', options.messageId) }, async () => {
+      await this.ready(5000);
+      const ch = this.confirmChannel!;
+      const content = Buffer.from(JSON.stringify(body));
+      const headers = { ...options.headers, ...traceHeaders() };
+      await new Promise<void>((resolve, reject) => {
+        ch.publish(exchange, routingKey, content, { persistent: true, contentType: 'application/json', ...options, headers }, (err: unknown) =>
+          err ? reject(new AppError('SERVICE_UNAVAILABLE', 'Broker refused the message', { cause: err })) : resolve(),
+        );
+      });
     });
   }
 
@@ -108,7 +113,7 @@ export class BusConnection {
   publishFast(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): boolean {
     const ch = this.fastChannel;
     if (!ch) return false;
-    ch.publish(exchange, routingKey, content, { contentType: 'application/json', ...options });
+    ch.publish(exchange, routingKey, content, { contentType: 'application/json', ...options, headers: { ...options.headers, ...traceHeaders() } });
     return true;
   }
 

@@ -4,6 +4,10 @@ import type { BusConnection } from './connection';
 import { envelopeSchema, type Envelope, type EventDefinition } from '../contracts/events';
 import { headers, topology } from './topology';
 import type { Logger } from '../logging';
+import { SpanKind, contextFrom, inSpan, messagingAttributes, meter } from '../tracing';
+
+const consumerLag = meter.createHistogram('sidekiq.bus.consumer_lag', { unit: 'ms', description: 'Time from an event occurring to its handling' });
+const deadLettered = meter.createCounter('sidekiq.bus.dead_lettered', { description: 'Messages sent to a dead-letter queue' });
 
 export interface HandlerContext {
   logger: Logger;
@@ -81,8 +85,15 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
     }
     const log = logger.child({ eventId: parsed.id, eventType: routingKey, attempt });
     let failure: { err: unknown } | undefined;
+    const handler = sub.handler;
+    consumerLag.record(Date.now() - Date.parse(parsed.occurredAt), { 'messaging.destination.name': queue, 'event.type': routingKey });
     try {
-      await sub.handler(parsed, { logger: log, attempt, redelivered: msg.fields.redelivered });
+      // A CONSUMER span whose parent is the publisher's, so the event's handling joins its trace.
+      await inSpan(
+        `process ${routingKey}`,
+        { kind: SpanKind.CONSUMER, parent: contextFrom(msg.properties.headers), attributes: { ...messagingAttributes(queue, 'process', parsed.id), 'sidekiq.attempt': attempt } },
+        () => handler(parsed, { logger: log, attempt, redelivered: msg.fields.redelivered }),
+      );
     } catch (err) {
       failure = { err };
     }
@@ -122,6 +133,7 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
 
   async function deadLetter(ch: Channel, msg: ConsumeMessage, routingKey: string, reason: string, error: string): Promise<void> {
     logger.error({ reason, error, routingKey }, 'dead-lettering message');
+    deadLettered.add(1, { 'messaging.destination.name': queue, reason });
     await bus.publishConfirmed(topology.deadLetterExchange, queue, JSON.parse(safeJson(msg.content)), {
       headers: { ...msg.properties.headers, [headers.deathReason]: reason, [headers.deathError]: error.slice(0, 1000), [headers.originalRoutingKey]: routingKey },
       messageId: msg.properties.messageId,

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { BusConnection } from './connection';
 import { AppError, toAppError, type ErrorBody } from '../errors';
 import { parseOrThrow } from '../validation';
+import { SpanKind, contextFrom, inSpan, messagingAttributes, traceHeaders } from '../tracing';
 
 /** The reply of every RPC: a result or one of our structured errors, never silence. */
 export type RpcReply<T> = { ok: true; result: T } | ({ ok: false } & ErrorBody);
@@ -37,7 +38,13 @@ export async function serveRpc<S extends z.ZodType, R>(
     let reply: RpcReply<R>;
     try {
       const request = parseOrThrow(requestSchema, JSON.parse(msg.content.toString('utf8')), 'RPC request');
-      reply = { ok: true, result: await handler(request) };
+      const method = (request as { method?: unknown }).method;
+      // A SERVER span under the caller's CLIENT span: the RPC shows as one hop in the trace.
+      reply = await inSpan(
+        `${queue} ${typeof method === 'string' ? method : 'call'}`,
+        { kind: SpanKind.SERVER, parent: contextFrom(msg.properties.headers), attributes: { ...messagingAttributes(queue, 'process'), 'rpc.system': 'rabbitmq', 'rpc.method': String(method ?? '') } },
+        async () => ({ ok: true as const, result: await handler(request) }),
+      );
     } catch (err) {
       const appError = err instanceof SyntaxError ? new AppError('VALIDATION_FAILED', 'RPC request is not JSON') : toAppError(err);
       if (appError.code === 'INTERNAL') logger.error({ err }, 'rpc handler failed');
@@ -93,6 +100,15 @@ export class RpcClient {
 
   /** Sends `request` to `queue`; resolves with the result, throws its AppError, or SERVICE_UNAVAILABLE on timeout. */
   async call<T>(queue: string, request: unknown, resultSchema: z.ZodType<T>, timeoutMs: number): Promise<T> {
+    const method = (request as { method?: unknown } | null)?.method;
+    return inSpan(
+      `${queue} ${typeof method === 'string' ? method : 'call'}`,
+      { kind: SpanKind.CLIENT, attributes: { ...messagingAttributes(queue, 'publish'), 'rpc.system': 'rabbitmq', 'rpc.method': String(method ?? '') } },
+      () => this.send(queue, request, resultSchema, timeoutMs),
+    );
+  }
+
+  private async send<T>(queue: string, request: unknown, resultSchema: z.ZodType<T>, timeoutMs: number): Promise<T> {
     const ch = this.channel;
     if (!ch) throw new AppError('SERVICE_UNAVAILABLE', 'Message broker unavailable');
     const correlationId = randomUUID();
@@ -114,6 +130,7 @@ export class RpcClient {
           replyTo: DIRECT_REPLY_TO,
           expiration: String(timeoutMs),
           contentType: 'application/json',
+          headers: traceHeaders(),
         });
       } catch {
         this.pending.get(correlationId)?.resolve({ ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'Message broker unavailable' } });

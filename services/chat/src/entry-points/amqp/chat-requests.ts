@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { chatRequestSchema, declareChatRequestsQueue, topology, type BusConnection } from '@sidekiq/shared';
+import { SpanKind, chatRequestSchema, contextFrom, declareChatRequestsQueue, inSpan, messagingAttributes, topology, type BusConnection } from '@sidekiq/shared';
 import type { ChatTurns } from '../../domain/chat-turns';
 import type { TurnRegistry } from '../../domain/turn-registry';
 
@@ -10,16 +10,20 @@ import type { TurnRegistry } from '../../domain/turn-registry';
  * A malformed request is dead-lettered with its reason; a failure of our own (database down)
  * puts it back after a pause, until its deadline passes.
  */
-export async function consumeChatRequests(bus: BusConnection, turns: ChatTurns, registry: TurnRegistry, maxConcurrentTurns: number): Promise<void> {
+export async function consumeChatRequests(bus: BusConnection, turns: ChatTurns, registry: TurnRegistry, maxConcurrentTurns: number): Promise<{ stop(): Promise<void> }> {
   const logger = bus.logger.child({ queue: topology.chatRequestsQueue });
+  let stopped = false;
+  let current: { ch: Channel; tag: string } | undefined;
   await bus.onConnect(async (model) => {
+    if (stopped) return;
     const ch = await model.createChannel();
     ch.on('error', (err: Error) => logger.warn({ err: err.message }, 'chat request channel error'));
     await declareChatRequestsQueue(ch);
     await ch.prefetch(32);
-    await ch.consume(topology.chatRequestsQueue, (msg) => {
+    const { consumerTag } = await ch.consume(topology.chatRequestsQueue, (msg) => {
       if (msg) void handle(ch, msg);
     });
+    current = { ch, tag: consumerTag };
   });
 
   async function handle(ch: Channel, msg: ConsumeMessage): Promise<void> {
@@ -35,13 +39,28 @@ export async function consumeChatRequests(bus: BusConnection, turns: ChatTurns, 
       return ch.ack(msg);
     }
     try {
-      while (registry.size >= maxConcurrentTurns) await new Promise((r) => setTimeout(r, 20));
-      if (request.kind === 'send') await turns.send(request);
-      else await turns.resume(request);
+      while (registry.size >= maxConcurrentTurns && !stopped) await new Promise((r) => setTimeout(r, 20));
+      if (stopped) return ch.nack(msg, false, true); // shutting down: another instance takes it
+      const r = request;
+      // The gateway's chat.send span is the parent: the whole turn, model call included, joins its trace.
+      await inSpan(
+        `process ${topology.chatRequestsQueue}`,
+        { kind: SpanKind.CONSUMER, parent: contextFrom(msg.properties.headers), attributes: { ...messagingAttributes(topology.chatRequestsQueue, 'process'), 'sidekiq.request_id': r.requestId, 'sidekiq.request_kind': r.kind } },
+        () => (r.kind === 'send' ? turns.send(r) : turns.resume(r)),
+      );
       ch.ack(msg);
     } catch (err) {
       logger.error({ err, requestId: request.requestId }, 'chat request failed; requeueing');
       setTimeout(() => ch.nack(msg, false, true), 500);
     }
   }
+
+  return {
+    /** Shutdown: take no new turns (the running ones still stream); prefetched ones go back to the queue. */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (!current) return;
+      await current.ch.cancel(current.tag).catch(() => undefined);
+    },
+  };
 }
