@@ -8,6 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 mkdir -p .data/logs
 
+echo "[test] checking infrastructure (scripts/infra/up.sh; the first run may install RabbitMQ and build FerretDB)"
 if ! bash scripts/infra/up.sh >.data/logs/infra-up.log 2>&1; then
   cat .data/logs/infra-up.log >&2
   echo "[test] ERROR: infrastructure did not come up (scripts/infra/up.sh)" >&2
