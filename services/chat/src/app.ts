@@ -10,7 +10,7 @@ import { messageRepository } from './data-access/message-repository';
 import { requestRepository } from './data-access/request-repository';
 import { instanceRepository } from './data-access/instance-repository';
 import { sidekiqClient } from './data-access/sidekiq-client';
-import { outboxRelay } from './data-access/outbox-relay';
+import { outboxRelay, type OutboxFaults } from './data-access/outbox-relay';
 import { orphanSweeper } from './data-access/orphan-sweeper';
 import { createModelClient } from './llm/model-stream';
 import { chatTurns } from './domain/chat-turns';
@@ -30,8 +30,15 @@ export interface RunningChatService {
 
 const HEARTBEAT_MS = 2000;
 
+export interface ChatStartOptions {
+  /** Consumer retry backoff (tests use short delays). */
+  retryDelaysMs?: number[];
+  /** Tests only: simulate crashes at exact points. */
+  faults?: OutboxFaults;
+}
+
 /** Wires the chat service: MongoDB, the bus, the model client, consumers, HTTP and the sweeps. */
-export async function startChatService(config: Config, logger: Logger, options: { retryDelaysMs?: number[] } = {}): Promise<RunningChatService> {
+export async function startChatService(config: Config, logger: Logger, options: ChatStartOptions = {}): Promise<RunningChatService> {
   const instanceId = config.INSTANCE_ID ?? `chat-${randomUUID().slice(0, 8)}`;
   const mongo = await connectMongo(config.MONGO_URL, config.CHAT_DB, logger);
   const bus = await BusConnection.open(config.AMQP_URL, logger);
@@ -41,7 +48,7 @@ export async function startChatService(config: Config, logger: Logger, options: 
   const messages = messageRepository(models);
   const requests = requestRepository(models);
   const rpc = await RpcClient.create(bus);
-  const outbox = outboxRelay(threads, messages, bus, logger, config.OUTBOX_GRACE_MS);
+  const outbox = outboxRelay(threads, messages, bus, logger, config.OUTBOX_GRACE_MS, options.faults);
   const orphans = orphanSweeper(instanceId, instanceRepository(models), requests, messages, logger, HEARTBEAT_MS * 3);
   await orphans.beat();
 
@@ -73,7 +80,7 @@ export async function startChatService(config: Config, logger: Logger, options: 
   await consumeChatControl(bus, turns, instanceId);
   await subscribe(bus, threads, options.retryDelaysMs);
   await serveChatRpc(bus, threads, messages);
-  await consumeChatRequests(bus, turns, registry, config.CHAT_MAX_CONCURRENT_TURNS);
+  const chatRequests = await consumeChatRequests(bus, turns, registry, config.CHAT_MAX_CONCURRENT_TURNS);
 
   const warn = (what: string) => (err: unknown) => logger.warn({ err: String(err) }, `${what} failed`);
   const timers = [
@@ -88,9 +95,11 @@ export async function startChatService(config: Config, logger: Logger, options: 
     port,
     instanceId,
     close: async () => {
-      timers.forEach(clearInterval);
+      await chatRequests.stop();
       await closeServer(server);
-      await turns.drain();
+      // Running answers finish (or are cancelled and kept as partial) before the bus goes away.
+      await turns.drain(config.SHUTDOWN_GRACE_MS);
+      timers.forEach(clearInterval);
       await closeAll(logger, { close: () => mongo.close() }, { close: () => bus.close() });
     },
   };

@@ -20,6 +20,8 @@ export const configSchema = baseConfigSchema.extend({
   DELTA_FLUSH_MS: z.coerce.number().int().min(0).default(15),
   /** With no socket attached for this long, a running turn is cancelled (the user left). */
   DETACH_GRACE_MS: z.coerce.number().int().min(0).default(500),
+  /** On shutdown, running turns get this long to finish before they are cancelled (stored as partial). */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(8000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(50).default(2000),
 });

@@ -1,4 +1,4 @@
-import { ThreadActivity, ThreadCreated, deterministicUuid, publishEvent, type BusConnection, type Logger } from '@sidekiq/shared';
+import { ThreadActivity, ThreadCreated, context, contextFrom, deterministicUuid, publishEvent, type BusConnection, type Logger } from '@sidekiq/shared';
 import type { MessageDoc, ThreadDoc } from './models';
 import type { ThreadRepository } from './thread-repository';
 import type { MessageRepository } from './message-repository';
@@ -10,7 +10,12 @@ import type { MessageRepository } from './message-repository';
  * sweep publishes every flagged document older than the grace period. Event ids are derived
  * from the thread/message id, so a republish is recognisably the same event.
  */
-export function outboxRelay(threads: ThreadRepository, messages: MessageRepository, bus: BusConnection, logger: Logger, graceMs: number) {
+export interface OutboxFaults {
+  /** Tests only: runs on the fast path between the database write and the publish; a throw stands for a crash there. */
+  beforeFastPublish?: () => Promise<void>;
+}
+
+export function outboxRelay(threads: ThreadRepository, messages: MessageRepository, bus: BusConnection, logger: Logger, graceMs: number, faults: OutboxFaults = {}) {
   async function publishThreadCreated(t: ThreadDoc): Promise<void> {
     const event = ThreadCreated.create(
       { threadId: t._id, userId: t.userId, sidekiq: t.sidekiqSnapshot, title: null, createdAt: t.createdAt.toISOString() },
@@ -34,14 +39,20 @@ export function outboxRelay(threads: ThreadRepository, messages: MessageReposito
   return {
     /** The fast path, right after the writes: failures are left to the sweep. */
     async afterWrite(thread: ThreadDoc | null, userMessage: MessageDoc): Promise<void> {
+      try {
+        await faults.beforeFastPublish?.();
+      } catch (err) {
+        return warn('anything (injected crash)')(err);
+      }
       if (thread) await publishThreadCreated(thread).catch(warn('ThreadCreated'));
       await publishActivity(userMessage).catch(warn('ThreadActivity'));
     },
     async sweep(): Promise<number> {
       const olderThan = new Date(Date.now() - graceMs);
       const [ts, ms] = await Promise.all([threads.unpublished(olderThan, 100), messages.unpublishedActivity(olderThan, 100)]);
-      for (const t of ts) await publishThreadCreated(t);
-      for (const m of ms) await publishActivity(m);
+      // Published in the creating turn's trace context, so a late publish still joins its trace.
+      for (const t of ts) await context.with(contextFrom({ traceparent: t.traceparent }), () => publishThreadCreated(t));
+      for (const m of ms) await context.with(contextFrom({ traceparent: m.traceparent }), () => publishActivity(m));
       return ts.length + ms.length;
     },
   };

@@ -1,5 +1,25 @@
 import type { ChatDeltaFrame, StreamFrame, SidekiqSummary } from '@sidekiq/shared';
 
+/**
+ * Characters per delta frame at most. Frames are JSON text of at most 64 KiB (SPEC); 8192
+ * UTF-16 units stay under it even when every character needs a 6-byte JSON escape.
+ */
+export const MAX_DELTA_CHARS = 8192;
+
+/** Splits `text` (which starts at `offset`) into contiguous pieces, never inside a surrogate pair. */
+export function deltaPieces(offset: number, text: string, max = MAX_DELTA_CHARS): Array<{ offset: number; delta: string }> {
+  const pieces: Array<{ offset: number; delta: string }> = [];
+  let i = 0;
+  while (i < text.length) {
+    let end = Math.min(i + max, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    pieces.push({ offset: offset + i, delta: text.slice(i, end) });
+    i = end;
+  }
+  return pieces;
+}
+
 /** Where frames go: the gateway instances (by their reply queue) that have a socket on this turn. */
 export interface FrameSink {
   send(replyTo: string, userId: string, frames: StreamFrame[]): void;
@@ -26,6 +46,8 @@ export class ActiveTurn {
   text = '';
   readonly controller = new AbortController();
   cancelled = false;
+  /** The last frame once sent: a gateway that attaches after the end still gets it. */
+  private finalFrame: StreamFrame | undefined;
   private readonly subscribers = new Set<string>();
   private sentUpTo = 0;
   private lastFlushAt = 0;
@@ -50,10 +72,14 @@ export class ActiveTurn {
     this.flush();
     clearTimeout(this.detachTimer);
     this.detachTimer = undefined;
-    const frames: StreamFrame[] = [this.startedFrame()];
-    if (offset < this.text.length) frames.push(this.delta(offset, this.text.slice(offset)));
+    const frames: StreamFrame[] = [this.startedFrame(), ...this.deltas(offset, this.text.slice(offset))];
+    if (this.finalFrame) frames.push(this.finalFrame);
+    else this.subscribers.add(replyTo);
     this.sink.send(replyTo, this.id.userId, frames);
-    this.subscribers.add(replyTo);
+  }
+
+  get finished(): boolean {
+    return this.finalFrame !== undefined;
   }
 
   /** A gateway lost its last socket on this turn; with nobody left, the turn is cancelled after a grace. */
@@ -89,25 +115,27 @@ export class ActiveTurn {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.sentUpTo >= this.text.length) return;
-    const frame = this.delta(this.sentUpTo, this.text.slice(this.sentUpTo));
+    const frames = this.deltas(this.sentUpTo, this.text.slice(this.sentUpTo));
     this.sentUpTo = this.text.length;
     this.lastFlushAt = this.now();
-    this.broadcast([frame]);
+    this.broadcast(frames);
   }
 
   /** The last frame (done or error): pending text first, so nothing arrives after it. */
   finish(frame: StreamFrame): void {
     this.flush();
     clearTimeout(this.detachTimer);
+    this.finalFrame = frame;
     this.broadcast([frame]);
+    this.subscribers.clear();
   }
 
   broadcast(frames: StreamFrame[]): void {
     for (const replyTo of this.subscribers) this.sink.send(replyTo, this.id.userId, frames);
   }
 
-  private delta(offset: number, delta: string): ChatDeltaFrame {
+  private deltas(offset: number, text: string): ChatDeltaFrame[] {
     const { requestId, threadId, messageId } = this.id;
-    return { type: 'chat.delta', requestId, threadId, messageId, offset, delta };
+    return deltaPieces(offset, text).map((p) => ({ type: 'chat.delta', requestId, threadId, messageId, offset: p.offset, delta: p.delta }));
   }
 }

@@ -12,6 +12,9 @@ import { replayFrames } from './replay';
 import { runModel, type ModelSettings } from './run-model';
 import type { ModelStream } from '../llm/model-stream';
 
+/** How long a finished turn stays in memory for resumes that raced its end. */
+const RESUME_LINGER_MS = 10_000;
+
 export interface ChatDeps {
   threads: ThreadRepository;
   messages: MessageRepository;
@@ -147,7 +150,7 @@ export function chatTurns(deps: ChatDeps) {
     })
       .catch((err) => logger.error({ err }, 'turn failed unexpectedly'))
       .finally(() => {
-        registry.remove(key);
+        registry.remove(key, RESUME_LINGER_MS);
         running.delete(done);
       });
     running.add(done);
@@ -185,8 +188,17 @@ export function chatTurns(deps: ChatDeps) {
     send,
     resume,
     control,
-    /** Cancels every running turn and waits for their partial answers to be stored. */
-    async drain(): Promise<void> {
+    /**
+     * Graceful shutdown: running turns get up to `graceMs` to finish on their own; the rest are
+     * cancelled, and drain resolves once their partial answers are stored.
+     */
+    async drain(graceMs: number): Promise<void> {
+      if (running.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+        await Promise.race([Promise.allSettled([...running]), grace]);
+        clearTimeout(timer);
+      }
       for (const turn of registry.all()) turn.cancel();
       await Promise.allSettled([...running]);
     },

@@ -12,6 +12,7 @@ export interface LlmFailure {
 export function classifyLlmFailure(err: unknown, idleTimedOut: boolean): LlmFailure {
   if (idleTimedOut) return { code: 'UPSTREAM_TIMEOUT', message: 'The model stopped answering', retryable: true };
   const e = err as { status?: number; name?: string; message?: string };
+  if (e?.name === 'StreamCutError') return { code: 'LLM_ERROR', message: 'The model stream was cut off', retryable: true };
   if (e?.name === 'APIConnectionTimeoutError') return { code: 'UPSTREAM_TIMEOUT', message: 'The model did not answer in time', retryable: true };
   if (typeof e?.status === 'number') {
     const retryable = e.status === 408 || e.status === 409 || e.status === 429 || e.status >= 500;

@@ -1,9 +1,10 @@
 import type { StreamFrame } from '@sidekiq/shared';
 import type { MessageDoc, RequestDoc } from '../data-access/models';
+import { deltaPieces } from './active-turn';
 
 /**
  * The frames that answer a resend or a resume of a finished request, from what was stored:
- * chat.started, the answer from `offset` as one delta, then chat.done or chat.error.
+ * chat.started, the answer from `offset` (in frames of at most MAX_DELTA_CHARS), then chat.done or chat.error.
  */
 export function replayFrames(req: RequestDoc, answer: MessageDoc | null, offset: number): StreamFrame[] {
   const ids = { requestId: req.requestId, threadId: req.threadId, messageId: req.assistantMessageId };
@@ -11,7 +12,7 @@ export function replayFrames(req: RequestDoc, answer: MessageDoc | null, offset:
     { type: 'chat.started', ...ids, userMessageId: req.userMessageId, isNewThread: req.isNewThread, sidekiq: req.sidekiq },
   ];
   const text = answer?.content ?? '';
-  if (offset < text.length) frames.push({ type: 'chat.delta', ...ids, offset, delta: text.slice(offset) });
+  for (const p of deltaPieces(offset, text.slice(offset))) frames.push({ type: 'chat.delta', ...ids, offset: p.offset, delta: p.delta });
   if (req.status === 'failed' && req.error) {
     frames.push({ type: 'chat.error', requestId: req.requestId, code: req.error.code as never, message: req.error.message, retryable: req.error.retryable });
   } else {

@@ -20,8 +20,19 @@ export class TurnRegistry {
     return this.turns.get(key);
   }
 
-  remove(key: string): void {
-    this.turns.delete(key);
+  /**
+   * Forgets a finished turn after `lingerMs`. Meanwhile a resume that raced the end (it read
+   * `running` from the database just before) still finds it and gets the final frame.
+   */
+  remove(key: string, lingerMs = 0): void {
+    const turn = this.turns.get(key);
+    if (lingerMs <= 0 || !turn) {
+      this.turns.delete(key);
+      return;
+    }
+    setTimeout(() => {
+      if (this.turns.get(key) === turn) this.turns.delete(key);
+    }, lingerMs).unref();
   }
 
   cancel(key: string): boolean {
@@ -36,8 +47,11 @@ export class TurnRegistry {
     return false;
   }
 
+  /** Turns still streaming (lingering finished ones do not count). */
   get size(): number {
-    return this.turns.size;
+    let n = 0;
+    for (const t of this.turns.values()) if (!t.finished) n++;
+    return n;
   }
 
   all(): ActiveTurn[] {

@@ -12,6 +12,14 @@ export type ModelEvent =
   | { type: 'delta'; text: string }
   | { type: 'end'; finishReason: 'stop' | 'length'; usage: { promptTokens: number; completionTokens: number } | null };
 
+/** The model's stream ended before it said it was finished. */
+export class StreamCutError extends Error {
+  constructor() {
+    super('The model stream ended without a finish reason');
+    this.name = 'StreamCutError';
+  }
+}
+
 /** The only way the chat service talks to a model: the openai SDK at OPENAI_BASE_URL. */
 export function createModelClient(baseURL: string, apiKey: string) {
   // Retries would replay a half-streamed answer; a failed turn is reported and the user retries.
@@ -28,15 +36,17 @@ export function createModelClient(baseURL: string, apiKey: string) {
       },
       { signal: call.signal },
     );
-    let finishReason: 'stop' | 'length' = 'stop';
+    let finishReason: 'stop' | 'length' | undefined;
     let usage: { promptTokens: number; completionTokens: number } | null = null;
     for await (const chunk of completion) {
       const choice = chunk.choices[0];
       const text = choice?.delta?.content;
       if (text) yield { type: 'delta', text };
-      if (choice?.finish_reason === 'length') finishReason = 'length';
+      if (choice?.finish_reason) finishReason = choice.finish_reason === 'length' ? 'length' : 'stop';
       if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
     }
+    // A stream that ends without a finish reason was cut off, however cleanly the socket closed.
+    if (!finishReason) throw new StreamCutError();
     yield { type: 'end', finishReason, usage };
   };
 }

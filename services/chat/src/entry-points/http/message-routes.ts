@@ -28,13 +28,12 @@ export function messageRoutes(threads: ThreadRepository, messages: MessageReposi
     const { limit, before } = parseOrThrow(query, req.query, 'query');
     const thread = await threads.findOwned(userId, String(req.params.id));
     if (!thread) throw notFound.thread();
-    let beforeDate: Date | undefined;
+    let anchor: MessageDoc | null = null;
     if (before) {
-      const anchor = await messages.findById(before);
+      anchor = await messages.findById(before);
       if (!anchor || anchor.threadId !== thread._id) throw new AppError('VALIDATION_FAILED', 'Unknown cursor', { details: [{ field: 'before', message: 'no such message in this thread' }] });
-      beforeDate = anchor.createdAt;
     }
-    const page = await messages.newest(thread._id, userId, limit + 1, beforeDate);
+    const page = await messages.newest(thread._id, userId, limit + 1, anchor?.createdAt, anchor?._id);
     const more = page.length > limit;
     const items = page.slice(0, limit).reverse();
     res.json({ items: items.map(toMessage), nextCursor: more && items[0] ? items[0]._id : null });

@@ -1,4 +1,4 @@
-import { AppError, toAppError, topology, type BusConnection, type ChatControl, type ChatRequest, type Logger } from '@sidekiq/shared';
+import { AppError, SpanKind, inSpan, toAppError, topology, type BusConnection, type ChatControl, type ChatRequest, type Logger } from '@sidekiq/shared';
 import { parseClientFrame } from '../../domain/client-frame';
 import type { RateLimiter } from '../../domain/rate-limiter';
 import type { ClientSocket, Sessions } from '../../domain/sessions';
@@ -21,12 +21,18 @@ export function frameHandlers({ bus, sessions, limiter, replyTo, startTimeoutMs,
 
   /** Sends a request to the chat service; SERVICE_UNAVAILABLE if nothing comes back in time. */
   async function dispatch(client: ClientSocket, requestId: string, request: ChatRequest): Promise<void> {
+    // Every socket on the request hears the timeout, and the route ends: frames that might still
+    // come later would contradict the error (the request expired in the queue, see below).
     sessions.listen(client, requestId, startTimeoutMs, () =>
-      client.send(chatError(requestId, new AppError('SERVICE_UNAVAILABLE', 'The chat service did not answer in time'))),
+      sessions.fail(client.userId, requestId, chatError(requestId, new AppError('SERVICE_UNAVAILABLE', 'The chat service did not answer in time'))),
     );
     try {
-      // The TTL makes a request expire in the queue once nobody waits for it.
-      await bus.publishConfirmed('', topology.chatRequestsQueue, request, { expiration: String(startTimeoutMs) });
+      // The root of a chat turn's trace: everything downstream (chat, sidekiq RPC, model call,
+      // ThreadCreated handlers) hangs under this span through the message headers.
+      await inSpan(`ws ${request.kind === 'send' ? 'chat.send' : 'chat.resume'}`, { kind: SpanKind.SERVER, attributes: { 'sidekiq.request_id': requestId, 'enduser.id': client.userId } }, () =>
+        // The TTL makes a request expire in the queue once nobody waits for it.
+        bus.publishConfirmed('', topology.chatRequestsQueue, request, { expiration: String(startTimeoutMs) }),
+      );
     } catch (err) {
       sessions.fail(client.userId, requestId, chatError(requestId, toAppError(err).code === 'INTERNAL' ? new AppError('SERVICE_UNAVAILABLE', 'Message broker unavailable') : toAppError(err)));
     }

@@ -13,6 +13,7 @@ export interface WsOptions {
 
 /** Close codes this gateway uses besides the standard ones (1009: frame too large). */
 export const CLOSE_SLOW_CONSUMER = 4008;
+const SLOW_CONSUMER_TERMINATE_MS = 10_000;
 
 /**
  * `/ws`: the token is verified on the upgrade (header, or `access_token` for browsers) and a
@@ -41,9 +42,10 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
         if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > options.maxBufferedBytes) {
           logger.warn({ userId, buffered: ws.bufferedAmount }, 'closing a socket that cannot keep up');
-          ws.close(CLOSE_SLOW_CONSUMER, 'client too slow: send buffer full');
-          // A client that does not read may not read the close either.
-          setTimeout(() => ws.terminate(), 1000).unref();
+          if (ws.readyState === ws.OPEN) ws.close(CLOSE_SLOW_CONSUMER, 'client too slow: send buffer full');
+          // Nothing more is queued for it; a client that reads slowly still gets the close frame
+          // after what was buffered. One that does not read at all is cut off after a grace.
+          setTimeout(() => ws.terminate(), SLOW_CONSUMER_TERMINATE_MS).unref();
           return;
         }
         ws.send(JSON.stringify(frame));
