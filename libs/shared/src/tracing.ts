@@ -48,3 +48,4 @@ export async function inSpan<T>(name: string, options: { kind?: SpanKind; attrib
 }
 
 export { SpanKind, SpanStatusCode, context, trace };
+export type { Span, Context } from '@opentelemetry/api';

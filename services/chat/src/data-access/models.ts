@@ -11,6 +11,8 @@ export interface ThreadDoc {
   createdAt: Date;
   /** Outbox flag: false until ThreadCreated is confirmed by the broker. */
   createdPublished: boolean;
+  /** The creating turn's trace, so a late publish by the sweep still joins it. */
+  traceparent?: string;
 }
 
 export type StoredStatus = 'streaming' | 'complete' | 'partial' | 'error';
@@ -27,6 +29,7 @@ export interface MessageDoc {
   updatedAt: Date;
   /** Outbox flag on user messages: false until ThreadActivity is confirmed. */
   activityPublished?: boolean;
+  traceparent?: string;
 }
 
 /**
@@ -77,6 +80,7 @@ export function createModels(conn: Connection): Models {
       sidekiqSnapshot: { type: Schema.Types.Mixed, default: null },
       createdAt: { type: Date, required: true },
       createdPublished: { type: Boolean, default: false },
+      traceparent: { type: String },
     },
     { versionKey: false, collection: 'threads' },
   );
@@ -95,6 +99,7 @@ export function createModels(conn: Connection): Models {
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
       activityPublished: { type: Boolean },
+      traceparent: { type: String },
     },
     { versionKey: false, collection: 'messages' },
   );

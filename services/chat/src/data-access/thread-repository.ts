@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '@sidekiq/shared';
+import { isDuplicateKey, traceHeaders } from '@sidekiq/shared';
 import type { Models, ThreadDoc } from './models';
 
 export function threadRepository({ Thread, Message }: Models) {
@@ -9,7 +9,7 @@ export function threadRepository({ Thread, Message }: Models) {
     },
     /** Idempotent: a retry of the same request re-inserts the same id and changes nothing. */
     async insert(doc: ThreadDoc): Promise<void> {
-      await Thread.create(doc).catch((err) => {
+      await Thread.create({ ...doc, traceparent: traceHeaders().traceparent }).catch((err) => {
         if (!isDuplicateKey(err)) throw err;
       });
     },

@@ -1,4 +1,4 @@
-import { streamEnvelopeSchema, topology, viewChangeSchema, type BusConnection } from '@sidekiq/shared';
+import { SpanKind, contextFrom, messagingAttributes, streamEnvelopeSchema, topology, tracer, viewChangeSchema, type BusConnection } from '@sidekiq/shared';
 import type { Sessions } from '../../domain/sessions';
 
 /**
@@ -17,8 +17,13 @@ export async function consumeGatewayQueues(bus: BusConnection, sessions: Session
       (msg) => {
         if (!msg) return;
         const parsed = streamEnvelopeSchema.safeParse(parseJson(msg.content));
-        if (parsed.success) sessions.deliver(parsed.data.userId, parsed.data.frames);
-        else bus.logger.warn('malformed stream frames ignored');
+        if (!parsed.success) return bus.logger.warn('malformed stream frames ignored');
+        const { userId, frames } = parsed.data;
+        // Start and end of a stream join the turn's trace; per-delta spans would cost more than they tell.
+        if (frames.every((f) => f.type === 'chat.delta')) return sessions.deliver(userId, frames);
+        const span = tracer.startSpan(`deliver ${frames.map((f) => f.type).join(',')}`, { kind: SpanKind.CONSUMER, attributes: messagingAttributes(framesQueue, 'process') }, contextFrom(msg.properties.headers));
+        sessions.deliver(userId, frames);
+        span.end();
       },
       { noAck: true },
     );

@@ -23,8 +23,10 @@ export function frameHandlers({ bus, sessions, limiter, replyTo, startTimeoutMs,
   async function dispatch(client: ClientSocket, requestId: string, request: ChatRequest): Promise<void> {
     // Every socket on the request hears the timeout, and the route ends: frames that might still
     // come later would contradict the error (the request expired in the queue, see below).
-    sessions.listen(client, requestId, startTimeoutMs, () =>
-      sessions.fail(client.userId, requestId, chatError(requestId, new AppError('SERVICE_UNAVAILABLE', 'The chat service did not answer in time'))),
+    sessions.listen(
+      client, requestId, startTimeoutMs,
+      () => sessions.fail(client.userId, requestId, chatError(requestId, new AppError('SERVICE_UNAVAILABLE', 'The chat service did not answer in time'))),
+      request.kind === 'resume' ? request.offset : 0,
     );
     try {
       // The root of a chat turn's trace: everything downstream (chat, sidekiq RPC, model call,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_FRAME_BYTES, bearerToken, verifyToken, type Logger, type ServerFrame } from '@sidekiq/shared';
+import { MAX_FRAME_BYTES, bearerToken, meter, verifyToken, type Logger, type ServerFrame } from '@sidekiq/shared';
 import type { ClientSocket, Sessions } from '../../domain/sessions';
 import type { FrameHandlers } from './frame-handlers';
 
@@ -10,6 +10,8 @@ export interface WsOptions {
   maxBufferedBytes: number;
   pingMs: number;
 }
+
+const openSockets = meter.createUpDownCounter('sidekiq.ws.connections', { description: 'Open WebSocket connections' });
 
 /** Close codes this gateway uses besides the standard ones (1009: frame too large). */
 export const CLOSE_SLOW_CONSUMER = 4008;
@@ -52,6 +54,7 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
       },
     };
     sessions.open(client);
+    openSockets.add(1);
     ws.on('pong', () => (alive = true));
     const pinger = setInterval(() => {
       if (!alive) return ws.terminate();
@@ -65,6 +68,7 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
     ws.on('close', () => {
       clearInterval(pinger);
       handlers.onClose(client);
+      openSockets.add(-1);
     });
     ws.on('error', (err) => logger.debug({ err: err.message }, 'socket error'));
   }
