@@ -51,4 +51,33 @@ describe('Sessions', () => {
     expect(sessions.close(a)).toEqual([{ userId: 'alice', requestId: 'r1' }]);
     expect(sessions.close(a2)).toEqual([{ userId: 'alice', requestId: 'r2' }]);
   });
+
+  it('gives each socket one chat.started and contiguous deltas when the chat service replays from 0', () => {
+    const sessions = new Sessions();
+    const first = socket('alice');
+    const resent = socket('alice');
+    [first, resent].forEach((s) => sessions.open(s));
+    const started = { type: 'chat.started' as const, requestId: 'r', threadId: 't', messageId: 'm', userMessageId: 'u', isNewThread: true, sidekiq: null };
+    sessions.listen(first, 'r', 10_000, () => undefined);
+    sessions.deliver('alice', [started, delta('r', 0, 'Hello '), delta('r', 6, 'wor')]);
+    sessions.listen(resent, 'r', 10_000, () => undefined);
+    // The resend attaches: started and the text so far again, then live.
+    sessions.deliver('alice', [started, delta('r', 0, 'Hello wor'), delta('r', 9, 'ld')]);
+    const deltas = (s: typeof first) => s.got.flatMap((f) => (f.type === 'chat.delta' ? [[f.offset, f.delta]] : []));
+    expect(first.got.filter((f) => f.type === 'chat.started')).toHaveLength(1);
+    expect(deltas(first)).toEqual([[0, 'Hello '], [6, 'wor'], [9, 'ld']]);
+    expect(deltas(resent)).toEqual([[0, 'Hello wor'], [9, 'ld']]);
+    sessions.close(first);
+    sessions.close(resent);
+  });
+
+  it('a resuming socket gets the answer from its offset only', () => {
+    const sessions = new Sessions();
+    const s = socket('alice');
+    sessions.open(s);
+    sessions.listen(s, 'r', 10_000, () => undefined, 4);
+    sessions.deliver('alice', [delta('r', 2, 'llo world')]);
+    expect(s.got).toEqual([delta('r', 4, 'o world')]);
+    sessions.close(s);
+  });
 });
