@@ -34,8 +34,11 @@ TSX="$ROOT/node_modules/.bin/tsx"
 
 # 2. Infrastructure.
 bash scripts/infra/up.sh
-export AMQP_URL="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}"
-export MONGO_URL="${MONGO_URL:-mongodb://127.0.0.1:27017}"
+# The URLs up.sh settled on (the compose path differs from the local defaults).
+INFRA_AMQP_URL=""; INFRA_MONGO_URL=""
+[[ -f .data/infra.env ]] && source .data/infra.env
+export AMQP_URL="${AMQP_URL:-${INFRA_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}}"
+export MONGO_URL="${MONGO_URL:-${INFRA_MONGO_URL:-mongodb://127.0.0.1:27017}}"
 export JWT_SECRET="${JWT_SECRET:-dev-secret-change-me-please}"
 
 http_ok() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }

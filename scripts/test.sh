@@ -14,8 +14,11 @@ if ! bash scripts/infra/up.sh >.data/logs/infra-up.log 2>&1; then
   echo "[test] ERROR: infrastructure did not come up (scripts/infra/up.sh)" >&2
   exit 1
 fi
-export AMQP_URL="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}"
-export MONGO_URL="${MONGO_URL:-mongodb://127.0.0.1:27017}"
+# The URLs up.sh settled on (the compose path differs from the local defaults).
+INFRA_AMQP_URL=""; INFRA_MONGO_URL=""
+[[ -f .data/infra.env ]] && source .data/infra.env
+export AMQP_URL="${AMQP_URL:-${INFRA_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}}"
+export MONGO_URL="${MONGO_URL:-${INFRA_MONGO_URL:-mongodb://127.0.0.1:27017}}"
 echo "[test] infrastructure ready: AMQP_URL=$AMQP_URL MONGO_URL=$MONGO_URL"
 
 exec npx jest --runInBand "$@"

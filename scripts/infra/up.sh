@@ -52,12 +52,23 @@ wait_port() {
 
 AMQP_URL="${AMQP_URL:-}"
 MONGO_URL="${MONGO_URL:-}"
+# While compose brokers started by this script run, unset URLs keep what that run settled on
+# (MongoDB needs ?directConnection=true there).
+if [[ -f "$PIDS/docker-compose.started" && -f "$DATA/infra.env" ]]; then
+  INFRA_AMQP_URL=""; INFRA_MONGO_URL=""
+  source "$DATA/infra.env" || true
+  AMQP_URL="${AMQP_URL:-$INFRA_AMQP_URL}"
+  MONGO_URL="${MONGO_URL:-$INFRA_MONGO_URL}"
+fi
 AMQP_HOST="$(url_host "${AMQP_URL:-$DEFAULT_AMQP_URL}")"; AMQP_PORT="$(url_port "${AMQP_URL:-$DEFAULT_AMQP_URL}" 5672)"
 MONGO_HOST="$(url_host "${MONGO_URL:-$DEFAULT_MONGO_URL}")"; MONGO_PORT="$(url_port "${MONGO_URL:-$DEFAULT_MONGO_URL}" 27017)"
 
+# Prints the URLs in use and records them in .data/infra.env, which scripts/start.sh and
+# scripts/test.sh read for their defaults (the compose path needs ?directConnection=true).
 print_urls() {
   log "AMQP_URL=${AMQP_URL:-$DEFAULT_AMQP_URL}"
   log "MONGO_URL=${MONGO_URL:-$DEFAULT_MONGO_URL}"
+  printf 'INFRA_AMQP_URL=%q\nINFRA_MONGO_URL=%q\n' "${AMQP_URL:-$DEFAULT_AMQP_URL}" "${MONGO_URL:-$DEFAULT_MONGO_URL}" >"$DATA/infra.env"
 }
 
 need_rabbit=1; need_mongo=1
@@ -82,9 +93,21 @@ if command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1 &
   services=()
   (( need_rabbit )) && services+=(rabbitmq)
   (( need_mongo )) && services+=(mongo)
-  log "Docker answers: docker compose up -d ${services[*]}"
-  (cd "$ROOT" && docker compose up -d "${services[@]}")
+  # docker-compose.yml keeps the brokers' ports inside the compose network; publish them on
+  # loopback for the host's services and tests with a small override.
+  cat >"$DATA/compose.host-ports.yml" <<YAML
+services:
+  rabbitmq:
+    ports: ["127.0.0.1:$AMQP_PORT:5672"]
+  mongo:
+    ports: ["127.0.0.1:$MONGO_PORT:27017"]
+YAML
+  log "Docker answers: docker compose up -d --wait ${services[*]}"
+  (cd "$ROOT" && docker compose -f docker-compose.yml -f "$DATA/compose.host-ports.yml" up -d --wait --wait-timeout "$RABBIT_TIMEOUT" "${services[@]}") \
+    || die "docker compose up ${services[*]} failed (docker compose logs ${services[*]})"
   touch "$PIDS/docker-compose.started"
+  # MongoDB runs as a one-node replica set whose member is named "mongo": connect directly.
+  if (( need_mongo )) && [[ -z "$MONGO_URL" ]]; then MONGO_URL="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true"; fi
   if (( need_rabbit )); then
     wait_port RabbitMQ "$AMQP_HOST" "$AMQP_PORT" "$RABBIT_TIMEOUT" || die "RabbitMQ did not answer on $AMQP_HOST:$AMQP_PORT within ${RABBIT_TIMEOUT}s (docker compose logs rabbitmq)"
   fi
