@@ -1,4 +1,6 @@
-import type { Logger } from './logging';
+import type { z } from 'zod';
+import { createLogger, type Logger } from './logging';
+import { loadConfigOrExit } from './config';
 
 export interface Stoppable {
   close(): Promise<void>;
@@ -35,4 +37,25 @@ export async function closeAll(logger: Logger, ...items: Array<Stoppable | undef
     if (!item) continue;
     await item.close().catch((err) => logger.warn({ err }, 'close failed'));
   }
+}
+
+/**
+ * The whole of a service's `main`: parse and validate the config (exit naming a bad variable),
+ * start the service, close it (and flush telemetry) on SIGTERM/SIGINT, exit 1 if it cannot start.
+ */
+export function runService<S extends z.ZodType, R extends Stoppable>(
+  name: string,
+  configSchema: S,
+  start: (config: z.output<S>, logger: Logger) => Promise<R>,
+  telemetry: { shutdown(): Promise<void> },
+): void {
+  const config = loadConfigOrExit(configSchema, name) as z.output<S> & { LOG_LEVEL?: string };
+  const logger = createLogger(name, config.LOG_LEVEL);
+  start(config, logger).then(
+    (service) => handleShutdown({ close: () => service.close().finally(() => telemetry.shutdown()) }, logger),
+    (err) => {
+      logger.fatal({ err }, `${name} failed to start`);
+      process.exit(1);
+    },
+  );
 }

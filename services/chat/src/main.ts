@@ -1,14 +1,6 @@
-import { telemetry } from './instrument';
-import { createLogger, handleShutdown, loadConfigOrExit } from '@sidekiq/shared';
+import { telemetry } from './instrument'; // first: OpenTelemetry patches modules as they load
+import { runService } from '@sidekiq/shared';
 import { configSchema } from './config';
 import { startChatService } from './app';
 
-const config = loadConfigOrExit(configSchema, 'chat');
-const logger = createLogger('chat', config.LOG_LEVEL);
-startChatService(config, logger).then(
-  (service) => handleShutdown({ close: () => service.close().finally(() => telemetry.shutdown()) }, logger),
-  (err) => {
-    logger.fatal({ err }, 'chat service failed to start');
-    process.exit(1);
-  },
-);
+runService('chat', configSchema, startChatService, telemetry);

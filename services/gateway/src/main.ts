@@ -1,14 +1,6 @@
-import { telemetry } from './instrument';
-import { createLogger, handleShutdown, loadConfigOrExit } from '@sidekiq/shared';
+import { telemetry } from './instrument'; // first: OpenTelemetry patches modules as they load
+import { runService } from '@sidekiq/shared';
 import { configSchema } from './config';
 import { startGateway } from './app';
 
-const config = loadConfigOrExit(configSchema, 'gateway');
-const logger = createLogger('gateway', config.LOG_LEVEL);
-startGateway(config, logger).then(
-  (service) => handleShutdown({ close: () => service.close().finally(() => telemetry.shutdown()) }, logger),
-  (err) => {
-    logger.fatal({ err }, 'gateway failed to start');
-    process.exit(1);
-  },
-);
+runService('gateway', configSchema, startGateway, telemetry);

@@ -1,14 +1,6 @@
-import { telemetry } from './instrument';
-import { createLogger, handleShutdown, loadConfigOrExit } from '@sidekiq/shared';
+import { telemetry } from './instrument'; // first: OpenTelemetry patches modules as they load
+import { runService } from '@sidekiq/shared';
 import { configSchema } from './config';
 import { startSidekiqService } from './app';
 
-const config = loadConfigOrExit(configSchema, 'sidekiq');
-const logger = createLogger('sidekiq', config.LOG_LEVEL);
-startSidekiqService(config, logger).then(
-  (service) => handleShutdown({ close: () => service.close().finally(() => telemetry.shutdown()) }, logger),
-  (err) => {
-    logger.fatal({ err }, 'sidekiq service failed to start');
-    process.exit(1);
-  },
-);
+runService('sidekiq', configSchema, startSidekiqService, telemetry);

@@ -1,14 +1,6 @@
-import { telemetry } from './instrument';
-import { createLogger, handleShutdown, loadConfigOrExit } from '@sidekiq/shared';
+import { telemetry } from './instrument'; // first: OpenTelemetry patches modules as they load
+import { runService } from '@sidekiq/shared';
 import { configSchema } from './config';
 import { startThreadService } from './app';
 
-const config = loadConfigOrExit(configSchema, 'thread');
-const logger = createLogger('thread', config.LOG_LEVEL);
-startThreadService(config, logger).then(
-  (service) => handleShutdown({ close: () => service.close().finally(() => telemetry.shutdown()) }, logger),
-  (err) => {
-    logger.fatal({ err }, 'thread service failed to start');
-    process.exit(1);
-  },
-);
+runService('thread', configSchema, startThreadService, telemetry);
