@@ -40,7 +40,7 @@ export async function consumeChatRequests(bus: BusConnection, turns: ChatTurns, 
     }
     try {
       while (registry.size >= maxConcurrentTurns && !stopped) await new Promise((r) => setTimeout(r, 20));
-      if (stopped) return ch.nack(msg, false, true); // shutting down: another instance takes it
+      if (stopped) return nackQuietly(ch, msg); // shutting down: another instance takes it
       const r = request;
       // The gateway's chat.send span is the parent: the whole turn, model call included, joins its trace.
       await inSpan(
@@ -51,7 +51,7 @@ export async function consumeChatRequests(bus: BusConnection, turns: ChatTurns, 
       ch.ack(msg);
     } catch (err) {
       logger.error({ err, requestId: request.requestId }, 'chat request failed; requeueing');
-      setTimeout(() => ch.nack(msg, false, true), 500);
+      setTimeout(() => nackQuietly(ch, msg), 500);
     }
   }
 
@@ -63,4 +63,13 @@ export async function consumeChatRequests(bus: BusConnection, turns: ChatTurns, 
       await current.ch.cancel(current.tag).catch(() => undefined);
     },
   };
+}
+
+/** Puts a message back; if its channel is gone the broker has already requeued it. */
+function nackQuietly(ch: Channel, msg: ConsumeMessage): void {
+  try {
+    ch.nack(msg, false, true);
+  } catch {
+    // Channel closed (shutdown or broker restart): the message is back in the queue already.
+  }
 }
