@@ -16,6 +16,7 @@ import { createModelClient } from './llm/model-stream';
 import { chatTurns } from './domain/chat-turns';
 import { TurnRegistry } from './domain/turn-registry';
 import type { FrameSink } from './domain/active-turn';
+import { batchingFrameSink } from './domain/frame-batcher';
 import { consumeChatRequests } from './entry-points/amqp/chat-requests';
 import { consumeChatControl } from './entry-points/amqp/chat-control';
 import { subscribe } from './entry-points/amqp/subscriptions';
@@ -52,11 +53,10 @@ export async function startChatService(config: Config, logger: Logger, options: 
   const orphans = orphanSweeper(instanceId, instanceRepository(models), requests, messages, logger, HEARTBEAT_MS * 3);
   await orphans.beat();
 
-  const sink: FrameSink = {
-    send: (replyTo, userId, frames) => {
-      if (!bus.publishFast('', replyTo, Buffer.from(JSON.stringify({ userId, frames })))) logger.warn({ replyTo }, 'frames dropped: broker unavailable');
-    },
-  };
+  // Deltas for one gateway queue within one loop iteration share a broker message (frame-batcher.ts).
+  const sink: FrameSink = batchingFrameSink((replyTo, content) => {
+    if (!bus.publishFast('', replyTo, content)) logger.warn({ replyTo }, 'frames dropped: broker unavailable');
+  });
   const registry = new TurnRegistry();
   const turns = chatTurns({
     threads, messages, requests, registry, sink, outbox, instanceId, logger,

@@ -70,12 +70,21 @@ export function chatTurns(deps: ChatDeps) {
 
   async function send(req: ChatSendRequest): Promise<void> {
     const key = requestKey(req.userId, req.requestId);
-    const existing = await requests.find(req.userId, req.requestId);
+    // The idempotency lookup and the context (thread, Sidekiq over RPC) are independent reads:
+    // one round trip instead of two on the time-to-first-token path. A resend ignores the context.
+    const [existing, resolved] = await Promise.all([
+      requests.find(req.userId, req.requestId),
+      resolveContext(req).then(
+        (context) => ({ context, err: undefined }),
+        (err: unknown) => ({ context: undefined, err }),
+      ),
+    ]);
     if (existing) return attachOrReplay(existing, req.replyTo, 0);
 
     let context: Awaited<ReturnType<typeof resolveContext>>;
     try {
-      context = await resolveContext(req);
+      if (!resolved.context) throw resolved.err;
+      context = resolved.context;
     } catch (err) {
       const appError = toAppError(err);
       if (appError.code === 'INTERNAL') logger.error({ err }, 'resolving the turn failed');
@@ -127,12 +136,16 @@ export function chatTurns(deps: ChatDeps) {
       _id: record.assistantMessageId, threadId: record.threadId, userId: req.userId, requestId: req.requestId,
       role: 'assistant', content: '', status: 'streaming', createdAt: new Date(now + 1), updatedAt: new Date(now + 1),
     };
-    if (newThread) await threads.insert(newThread);
-    await messages.insert(userMessage);
-    await messages.insert(answer);
+    // The three inserts are independent documents, and the history is what came strictly before
+    // this turn's question, so none of them waits for another. A new thread has no history.
+    const [history] = await Promise.all([
+      newThread ? Promise.resolve([] as MessageDoc[]) : messages.newest(record.threadId, req.userId, 200, userMessage.createdAt),
+      newThread ? threads.insert(newThread) : undefined,
+      messages.insert(userMessage),
+      messages.insert(answer),
+    ]);
     void outbox.afterWrite(newThread, userMessage);
 
-    const history = await messages.newest(record.threadId, req.userId, 200, userMessage.createdAt);
     const turn = new ActiveTurn(
       { key, requestId: req.requestId, userId: req.userId, threadId: record.threadId, messageId: answer._id, userMessageId: userMessage._id, isNewThread: record.isNewThread, sidekiq: summary },
       sink,

@@ -37,7 +37,11 @@ export async function runModel(turn: ActiveTurn, { deps, sidekiq, history, userC
   let idleTimedOut = false;
   let idle: NodeJS.Timeout | undefined;
   const armIdle = () => {
-    clearTimeout(idle);
+    // Per token: re-arming the same timer is far cheaper than clearTimeout + setTimeout.
+    if (idle) {
+      idle.refresh();
+      return;
+    }
     idle = setTimeout(() => {
       idleTimedOut = true;
       turn.controller.abort();
