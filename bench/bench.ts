@@ -16,7 +16,7 @@ import os from 'node:os';
 import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
 import { signToken } from '@sidekiq/shared';
-import { ROOT, alive, cpuSeconds, ferretPid, findPid, sleep, startNode, stopProc, waitReady, type Proc } from './lib/procs';
+import { ROOT, alive, cpuSeconds, machineBusySeconds, ferretPid, findPid, sleep, startNode, stopProc, waitReady, type Proc } from './lib/procs';
 import { DirectModelClient, WsChatClient, tokenLateness, type TurnRecord } from './lib/load';
 import { fmt, summarize, type Summary } from './lib/stats';
 
@@ -27,12 +27,14 @@ const flag = (name: string) => argv.includes(`--${name}`);
 const opt = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const QUICK = flag('quick');
 const RATE = Number(opt('rate') ?? 30);
-const TOKENS = Number(opt('tokens') ?? 90);
+/** Tokens per answer: ~300 is a typical chat answer (≈ 10 s at 30 tokens/s). */
+const TOKENS = Number(opt('tokens') ?? (QUICK ? 150 : 300));
 const PERIOD = 1000 / RATE;
 const TURN_MS = (TOKENS / RATE) * 1000;
-const STEPS = (opt('steps') ?? (QUICK ? '1,100,500,1000' : '1,100,250,500,750,1000,1250,1500,2000,2500,3000')).split(',').map(Number);
+const STEPS = (opt('steps') ?? (QUICK ? '1,100,500,1000' : '1,100,250,500,750,1000,1500,2000')).split(',').map(Number);
 const TARGETS = (opt('targets') ?? 'system,baseline').split(',') as Target[];
-const MEASURE_MS = Number(opt('measure') ?? (QUICK ? 8 : 12)) * 1000;
+const MEASURE_MS = Number(opt('measure') ?? (QUICK ? 6 : 12)) * 1000;
+const TTFT_SAMPLES = Number(opt('ttft-samples') ?? (QUICK ? 20 : 50));
 const RAMP_MS = TURN_MS;
 const PROFILE = flag('profile');
 const REST = !flag('no-rest');
@@ -53,6 +55,8 @@ const DBS = { sidekiq: `${DB_PREFIX}_sk`, thread: `${DB_PREFIX}_th`, chat: `${DB
 const JWT_SECRET = 'bench-secret-0123456789abcdef';
 const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/bench';
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+/** Where the four services' sources are taken from: another checkout (a worktree of an older commit) to measure a before/after. */
+const SYSTEM_ROOT = process.env.BENCH_SYSTEM_ROOT ?? ROOT;
 const LOG_DIR = join(ROOT, '.data', 'logs', `bench-${RUN_ID}`);
 const PROFILE_DIR = join(ROOT, 'bench', 'profiles', RUN_ID);
 
@@ -63,7 +67,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 const procs: Record<string, Proc> = {};
 
 async function startAll(): Promise<void> {
-  const profArgs = (name: string) => (PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`] : []);
+  const profArgs = (name: string) => (PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : []);
   const modelUrl = `http://127.0.0.1:${PORTS.model}/v1`;
   procs.model = startNode('model-server', 'dev/model-server/src/main.ts', {
     MODEL_SERVER_PORT: String(PORTS.model), MODEL_TOKENS_PER_SECOND: String(RATE), MODEL_DEFAULT_TOKENS: String(TOKENS),
@@ -75,10 +79,10 @@ async function startAll(): Promise<void> {
     OTEL_EXPORTER_OTLP_ENDPOINT: '',
   };
   if (TARGETS.includes('system')) {
-    procs.sidekiq = startNode('sidekiq', 'services/sidekiq/src/main.ts', { ...common, SIDEKIQ_PORT: String(PORTS.sidekiq), SIDEKIQ_DB: DBS.sidekiq }, LOG_DIR);
-    procs.thread = startNode('thread', 'services/thread/src/main.ts', { ...common, THREAD_PORT: String(PORTS.thread), THREAD_DB: DBS.thread }, LOG_DIR);
-    procs.chat = startNode('chat', 'services/chat/src/main.ts', { ...common, CHAT_PORT: String(PORTS.chat), CHAT_DB: DBS.chat }, LOG_DIR, profArgs('chat'));
-    procs.gateway = startNode('gateway', 'services/gateway/src/main.ts', {
+    procs.sidekiq = startNode('sidekiq', join(SYSTEM_ROOT, 'services/sidekiq/src/main.ts'), { ...common, SIDEKIQ_PORT: String(PORTS.sidekiq), SIDEKIQ_DB: DBS.sidekiq }, LOG_DIR);
+    procs.thread = startNode('thread', join(SYSTEM_ROOT, 'services/thread/src/main.ts'), { ...common, THREAD_PORT: String(PORTS.thread), THREAD_DB: DBS.thread }, LOG_DIR);
+    procs.chat = startNode('chat', join(SYSTEM_ROOT, 'services/chat/src/main.ts'), { ...common, CHAT_PORT: String(PORTS.chat), CHAT_DB: DBS.chat }, LOG_DIR, profArgs('chat'));
+    procs.gateway = startNode('gateway', join(SYSTEM_ROOT, 'services/gateway/src/main.ts'), {
       ...common, GATEWAY_PORT: String(PORTS.gateway),
       SIDEKIQ_URL: `http://127.0.0.1:${PORTS.sidekiq}`, THREAD_URL: `http://127.0.0.1:${PORTS.thread}`, CHAT_URL: `http://127.0.0.1:${PORTS.chat}`,
       // Many users each at a human pace in reality; the bench raises the per-user limits instead of
@@ -106,6 +110,7 @@ function cpuSnapshot(): Record<string, number> {
   for (const [name, p] of Object.entries(procs)) out[name] = cpuSeconds(p.pid);
   const u = process.cpuUsage();
   out.loadgen = (u.user + u.system) / 1e6;
+  out.machine = machineBusySeconds();
   return out;
 }
 
@@ -268,6 +273,32 @@ async function runStep(target: Target, n: number): Promise<StepResult> {
   return result;
 }
 
+// ---- TTFT with one stream: many short turns, each next to a direct probe of the model ----------
+
+async function ttftIdle(target: Target, samples: number): Promise<{ samples: number; ttftMs: Summary; modelTtftMs: Summary; addedTtftMs: Summary; failed: number }> {
+  if (target === 'system') await ensureSidekiqs(1);
+  const u = userId(0);
+  const url = target === 'system' ? `ws://127.0.0.1:${PORTS.gateway}/ws` : `ws://127.0.0.1:${PORTS.baseline}/ws`;
+  const client = new WsChatClient(url, await tokenOf(u), target === 'system' ? sidekiqOf.get(u) : undefined, target === 'system');
+  await client.connect();
+  const direct = new DirectModelClient(`http://127.0.0.1:${PORTS.model}/v1`);
+  const ws: number[] = [];
+  const model: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < samples + 3; i++) {
+    const d = await direct.turn(`probe ${i} [[tokens:3]] [[rate:${RATE}]]`, 10_000);
+    const t = await client.turn(`ttft ${i} [[tokens:3]] [[rate:${RATE}]]`, 15_000);
+    if (i < 3) continue; // warm-up: connections, JIT
+    if (d.firstAt !== undefined) model.push(d.firstAt - d.sentAt);
+    if (t.ok && t.firstAt !== undefined) ws.push(t.firstAt - t.sentAt);
+    else failed++;
+    await sleep(50);
+  }
+  client.close();
+  const m = summarize(model);
+  return { samples, ttftMs: summarize(ws), modelTtftMs: m, addedTtftMs: summarize(ws.map((x) => x - (m.p50 ?? 0))), failed };
+}
+
 // ---- thread list: ThreadCreated → visible, and GET latency --------------------------------------
 
 async function threadLag(samples: number): Promise<{ eventToVisibleMs: Summary; startedToVisibleMs: Summary; missing: number }> {
@@ -374,6 +405,11 @@ function report(results: StepResult[], extra: Record<string, unknown>): string {
     );
   }
   lines.push('', `### Summary`, '', '| figure | system | baseline |', '| --- | ---: | ---: |');
+  const idle = extra.ttftOneStream as Record<string, Awaited<ReturnType<typeof ttftIdle>>> | undefined;
+  if (idle) {
+    const cell = (t: Target) => (idle[t] ? `${fmt(idle[t]!.addedTtftMs.p50)} / ${fmt(idle[t]!.addedTtftMs.p99)} (n=${idle[t]!.addedTtftMs.n})` : '–');
+    lines.push(`| added TTFT p50 / p99, one stream, short turns back to back (ms) | ${cell('system')} | ${cell('baseline')} |`);
+  }
   for (const n of [1, 100, 500, 1000]) {
     const s = by('system', n);
     const b = by('baseline', n);
@@ -399,6 +435,7 @@ function report(results: StepResult[], extra: Record<string, unknown>): string {
     lines.push(`| ${name} | ${inS || name === 'loadgen' ? fmt(s, 4) : '–'} | ${inB || name === 'loadgen' ? fmt(b, 4) : '–'} |`);
   }
   lines.push(`| **total (without loadgen)** | ${fmt(sumS, 4)} | ${fmt(sumB, 4)} |`);
+  lines.push(`| whole machine, every process (other sessions included) | ${fmt(by('system', ref)?.cpuSecondsPer1kTokens.machine, 4)} | ${fmt(by('baseline', ref)?.cpuSecondsPer1kTokens.machine, 4)} |`);
   const lag = extra.threadLag as Awaited<ReturnType<typeof threadLag>> | undefined;
   const list = extra.listLatency as Awaited<ReturnType<typeof listLatency>> | undefined;
   if (lag || list) {
@@ -445,6 +482,14 @@ async function main(): Promise<void> {
   try {
     await startAll();
     log(`started: ${Object.values(procs).map((p) => `${p.name}=${p.pid}`).join(' ')}`);
+    const ttft: Record<string, unknown> = {};
+    for (const target of TARGETS) {
+      log(`${target}: TTFT with one stream (${TTFT_SAMPLES} short turns)…`);
+      const r = await ttftIdle(target, TTFT_SAMPLES);
+      ttft[target] = r;
+      log(`${target}: added TTFT p50 ${fmt(r.addedTtftMs.p50)} p99 ${fmt(r.addedTtftMs.p99)} (model alone p50 ${fmt(r.modelTtftMs.p50)})`);
+    }
+    extra.ttftOneStream = ttft;
     for (const target of TARGETS) {
       for (const n of STEPS) {
         if (interrupted) break;
@@ -477,7 +522,9 @@ async function main(): Promise<void> {
     mode: QUICK ? 'quick' : 'full',
     command: `npm run bench -- ${argv.join(' ')}`.trim(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    settings: { rate: RATE, tokensPerTurn: TOKENS, measureMs: MEASURE_MS, rampMs: RAMP_MS, steps: STEPS, targets: TARGETS, itlLimitMs: ITL_LIMIT_MS, profile: PROFILE },
+    loadAverage: os.loadavg(),
+    systemRoot: SYSTEM_ROOT,
+    settings: { rate: RATE, tokensPerTurn: TOKENS, ttftSamples: TTFT_SAMPLES, measureMs: MEASURE_MS, rampMs: RAMP_MS, steps: STEPS, targets: TARGETS, itlLimitMs: ITL_LIMIT_MS, profile: PROFILE },
     definitions: {
       addedTtft: 'per turn: (first chat.delta received − chat.send sent) − median TTFT of direct openai-SDK probes of the model server in the same step',
       interTokenLateness:

@@ -113,3 +113,10 @@ export async function waitReady(p: Proc | undefined, url: string, timeoutMs = 60
     await sleep(250);
   }
 }
+
+/** CPU seconds all cores spent busy so far (from /proc/stat), to see what else ran meanwhile. */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = line;
+  return (user! + nice! + system! + irq! + softirq! + steal!) / CLK_TCK;
+}
