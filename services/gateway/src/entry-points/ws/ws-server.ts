@@ -38,6 +38,12 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
 
   function onConnection(ws: WebSocket, userId: string): void {
     let alive = true;
+    let forgotten = false;
+    const forget = () => {
+      if (forgotten) return;
+      forgotten = true;
+      handlers.onClose(client);
+    };
     const client: ClientSocket = {
       userId,
       send(frame: ServerFrame) {
@@ -45,6 +51,9 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
         if (ws.bufferedAmount > options.maxBufferedBytes) {
           logger.warn({ userId, buffered: ws.bufferedAmount }, 'closing a socket that cannot keep up');
           if (ws.readyState === ws.OPEN) ws.close(CLOSE_SLOW_CONSUMER, 'client too slow: send buffer full');
+          // Forget it now, not when the close handshake ends: its turns are detached (and
+          // cancelled after the grace) instead of streaming into a buffer nobody drains.
+          forget();
           // Nothing more is queued for it; a client that reads slowly still gets the close frame
           // after what was buffered. One that does not read at all is cut off after a grace.
           setTimeout(() => ws.terminate(), SLOW_CONSUMER_TERMINATE_MS).unref();
@@ -67,7 +76,7 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
     });
     ws.on('close', () => {
       clearInterval(pinger);
-      handlers.onClose(client);
+      forget();
       openSockets.add(-1);
     });
     ws.on('error', (err) => logger.debug({ err: err.message }, 'socket error'));
