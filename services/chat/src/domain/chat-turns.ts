@@ -138,12 +138,23 @@ export function chatTurns(deps: ChatDeps) {
     };
     // The three inserts are independent documents, and the history is what came strictly before
     // this turn's question, so none of them waits for another. A new thread has no history.
-    const [history] = await Promise.all([
-      newThread ? Promise.resolve([] as MessageDoc[]) : messages.newest(record.threadId, req.userId, 200, userMessage.createdAt),
-      newThread ? threads.insert(newThread) : undefined,
-      messages.insert(userMessage),
-      messages.insert(answer),
-    ]);
+    let history: MessageDoc[];
+    try {
+      [history] = await Promise.all([
+        newThread ? Promise.resolve([] as MessageDoc[]) : messages.newest(record.threadId, req.userId, 200, userMessage.createdAt),
+        newThread ? threads.insert(newThread) : undefined,
+        messages.insert(userMessage),
+        messages.insert(answer),
+      ]);
+    } catch (err) {
+      // The request is claimed but its turn could not start (database trouble): close it as
+      // failed, so a resend answers at once instead of attaching to a turn that never runs.
+      logger.error({ err, requestId: req.requestId }, 'turn could not start');
+      const failure = { code: 'INTERNAL', message: 'The turn could not start; try again', retryable: true };
+      await requests.finish(req.userId, req.requestId, { status: 'failed', finishReason: null, usage: null, error: failure }).catch(() => undefined);
+      await messages.setContent(answer._id, '', 'error').catch(() => undefined);
+      return fail(req.replyTo, req.userId, req.requestId, new AppError('INTERNAL', failure.message, { retryable: true }));
+    }
     void outbox.afterWrite(newThread, userMessage);
 
     const turn = new ActiveTurn(
