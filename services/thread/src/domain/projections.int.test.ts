@@ -16,6 +16,7 @@ async function deliver(p: ThreadProjections, e: Envelope): Promise<void> {
   else throw new Error(`unexpected ${e.type}`);
 }
 
+const RUNS = Number(process.env.THREAD_PROPERTY_RUNS ?? 50);
 let stack: ProjectionStack;
 beforeAll(async () => {
   stack = await projectionStack('thread_proj');
@@ -33,9 +34,9 @@ describe('thread projections on the real database', () => {
           expect(view && toListItem(view)).toEqual(item);
         }
       }),
-      { numRuns: Number(process.env.THREAD_PROPERTY_RUNS ?? 50) },
+      { numRuns: RUNS },
     );
-  });
+  }, 60_000 + RUNS * 3000); // ~1 s a run; room for a database shared with other test runs
 
   it('when a SidekiqUpdated arrives before the ThreadCreated carrying an older snapshot, the newer name wins', async () => {
     const avatar = { type: 'initials' as const, value: 'N', color: '#000000' };

@@ -126,7 +126,7 @@ describe('the thread REST API', () => {
     await createThread(id, ALICE);
     await new Promise((r) => setTimeout(r, 500));
     expect(await api(ALICE, 'GET', `/api/threads/${id}`)).toMatchObject({ status: 404 });
-  });
+  }, 45_000);
 });
 
 describe('the projection through the real bus', () => {
@@ -138,8 +138,8 @@ describe('the projection through the real bus', () => {
     await eventually(
       () => api(scenario.userId, 'GET', '/api/threads?limit=100').then((r) => sorted(r.body.items)),
       (items) => JSON.stringify(items) === JSON.stringify(sorted([...want.values()])),
-      15_000,
+      30_000,
       'views equal to the final state',
     );
-  });
+  }, 45_000);
 });
