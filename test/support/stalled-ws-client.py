@@ -3,13 +3,13 @@
 Node cannot shrink a socket's kernel receive buffer, so on loopback megabytes vanish into it
 before a server notices a client that does not read. This client sets SO_RCVBUF before
 connecting, so the server's own send buffer fills after a few kilobytes, as it would behind a
-slow mobile link. Usage: stalled-ws-client.py PORT TOKEN FRAME_JSON SECONDS
-It prints the bytes it read and the close code it finally reads (after SECONDS of not reading),
-or 'close none'.
+slow mobile link. Usage: stalled-ws-client.py PORT TOKEN FRAME_JSON
+It stops reading until a line arrives on stdin, then prints the bytes it read and the close
+code it finally reads, or 'close none'.
 """
-import base64, os, socket, struct, sys, time
+import base64, os, socket, struct, sys
 
-port, token, frame, seconds = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode(), float(sys.argv[4])
+port, token, frame = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(("127.0.0.1", port))
@@ -26,7 +26,7 @@ n = len(frame)
 header = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n))
 s.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(frame)))
 print("sent", flush=True)
-time.sleep(seconds)  # not reading: the server's buffers fill
+sys.stdin.readline()  # not reading until told: the server's buffers fill
 
 # Now read everything until the close frame (or the end of the stream).
 buf = b""
