@@ -120,3 +120,27 @@ export function machineBusySeconds(): number {
   const [user, nice, system, , , irq, softirq, steal] = line;
   return (user! + nice! + system! + irq! + softirq! + steal!) / CLK_TCK;
 }
+
+/** Starts a native program in its own process group; output to LOGDIR/NAME.log. */
+export function startBinary(name: string, bin: string, args: string[], logDir: string): Proc {
+  mkdirSync(logDir, { recursive: true });
+  const fd = openSync(join(logDir, `${name}.log`), 'w');
+  const child = spawn(bin, args, { cwd: ROOT, detached: true, stdio: ['ignore', fd, fd] });
+  return { name, pid: child.pid!, child, external: false };
+}
+
+/** Waits until 127.0.0.1:PORT accepts TCP connections. */
+export async function waitTcp(p: Proc, port: number, timeoutMs = 30_000): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (!alive(p.pid)) throw new Error(`${p.name} exited before it listened (see its log)`);
+    if (Date.now() > deadline) throw new Error(`${p.name} not listening on ${port} after ${timeoutMs}ms`);
+    await sleep(200);
+  }
+}
