@@ -49,7 +49,7 @@ export async function startChatService(config: Config, logger: Logger, options: 
   const messages = messageRepository(models);
   const requests = requestRepository(models);
   const rpc = await RpcClient.create(bus);
-  const outbox = outboxRelay(threads, messages, bus, logger, config.OUTBOX_GRACE_MS, options.faults);
+  const outbox = outboxRelay(models, threads, messages, bus, logger, config.OUTBOX_GRACE_MS, options.faults);
   const orphans = orphanSweeper(instanceId, instanceRepository(models), requests, messages, logger, HEARTBEAT_MS * 3);
   await orphans.beat();
 

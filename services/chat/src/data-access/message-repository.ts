@@ -1,11 +1,11 @@
-import { isDuplicateKey, traceHeaders } from '@sidekiq/shared';
+import { isDuplicateKey } from '@sidekiq/shared';
 import type { MessageDoc, Models, StoredStatus } from './models';
 
 export function messageRepository({ Message }: Models) {
   return {
     /** Idempotent insert: the ids come from the request record, so a retry collides harmlessly. */
     async insert(doc: MessageDoc): Promise<void> {
-      await Message.create({ ...doc, traceparent: traceHeaders().traceparent }).catch((err) => {
+      await Message.create(doc).catch((err) => {
         if (!isDuplicateKey(err)) throw err;
       });
     },
@@ -26,12 +26,6 @@ export function messageRepository({ Message }: Models) {
     /** Checkpoints or finishes an assistant message: one write, never per token. */
     async setContent(id: string, content: string, status: StoredStatus): Promise<void> {
       await Message.updateOne({ _id: id }, { $set: { content, status, updatedAt: new Date() } });
-    },
-    async unpublishedActivity(olderThan: Date, limit: number): Promise<MessageDoc[]> {
-      return Message.find({ activityPublished: false, createdAt: { $lte: olderThan } }).sort({ createdAt: 1 }).limit(limit).lean<MessageDoc[]>();
-    },
-    async markActivityPublished(id: string): Promise<void> {
-      await Message.updateOne({ _id: id }, { $set: { activityPublished: true } });
     },
     async firstUserMessage(threadId: string): Promise<MessageDoc | null> {
       return Message.findOne({ threadId, role: 'user' }).sort({ createdAt: 1 }).lean<MessageDoc>();

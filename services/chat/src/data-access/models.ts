@@ -1,7 +1,19 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { SidekiqSnapshot } from '@sidekiq/shared';
 
-/** A thread as the chat service owns it: immutable after creation but for `createdPublished`. */
+/** One message of a thread's recent history, kept on the thread for the next prompt. */
+export interface RecentMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  at: Date;
+}
+
+/**
+ * A thread as the chat service owns it: immutable after creation but for `recent`, the last
+ * messages the next prompt needs. Keeping them on the thread (read anyway to check ownership)
+ * means a turn reads no message collection before it calls the model.
+ */
 export interface ThreadDoc {
   _id: string;
   userId: string;
@@ -9,10 +21,7 @@ export interface ThreadDoc {
   /** The Sidekiq as it was at creation, for ThreadCreated. */
   sidekiqSnapshot: SidekiqSnapshot | null;
   createdAt: Date;
-  /** Outbox flag: false until ThreadCreated is confirmed by the broker. */
-  createdPublished: boolean;
-  /** The creating turn's trace, so a late publish by the sweep still joins it. */
-  traceparent?: string;
+  recent?: RecentMessage[];
 }
 
 export type StoredStatus = 'streaming' | 'complete' | 'partial' | 'error';
@@ -27,9 +36,6 @@ export interface MessageDoc {
   status: StoredStatus;
   createdAt: Date;
   updatedAt: Date;
-  /** Outbox flag on user messages: false until ThreadActivity is confirmed. */
-  activityPublished?: boolean;
-  traceparent?: string;
 }
 
 /**
@@ -64,11 +70,34 @@ export interface InstanceDoc {
   heartbeatAt: Date;
 }
 
+/**
+ * An event that may not have reached the broker yet (transactional outbox without
+ * transactions): written before the document it announces, removed once published. The
+ * collection only ever holds in-flight entries, so the sweep reads a handful of documents.
+ */
+export interface OutboxDoc {
+  _id: string; // the event id
+  kind: 'thread.created' | 'thread.activity';
+  /** The thread (thread.created) or the user message (thread.activity) the event announces. */
+  ref: string;
+  traceparent?: string;
+  createdAt: Date;
+}
+
+/** A running turn and its owner: what the orphan sweep reads (small, unlike all requests). */
+export interface ActiveDoc {
+  _id: string; // `${userId}:${requestId}`
+  owner: string;
+  createdAt: Date;
+}
+
 export interface Models {
   Thread: Model<ThreadDoc>;
   Message: Model<MessageDoc>;
   Request: Model<RequestDoc>;
   Instance: Model<InstanceDoc>;
+  Outbox: Model<OutboxDoc>;
+  Active: Model<ActiveDoc>;
 }
 
 export function createModels(conn: Connection): Models {
@@ -79,13 +108,11 @@ export function createModels(conn: Connection): Models {
       sidekiqId: { type: String, default: null },
       sidekiqSnapshot: { type: Schema.Types.Mixed, default: null },
       createdAt: { type: Date, required: true },
-      createdPublished: { type: Boolean, default: false },
-      traceparent: { type: String },
+      recent: { type: [Schema.Types.Mixed], default: [] },
     },
     { versionKey: false, collection: 'threads' },
   );
   thread.index({ userId: 1, _id: 1 });
-  thread.index({ createdPublished: 1, createdAt: 1 });
 
   const message = new Schema<MessageDoc>(
     {
@@ -98,13 +125,10 @@ export function createModels(conn: Connection): Models {
       status: { type: String, required: true },
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
-      activityPublished: { type: Boolean },
-      traceparent: { type: String },
     },
     { versionKey: false, collection: 'messages' },
   );
-  message.index({ threadId: 1, createdAt: -1 });
-  message.index({ activityPublished: 1, createdAt: 1 });
+  message.index({ threadId: 1, createdAt: -1, _id: -1 });
 
   const request = new Schema<RequestDoc>(
     {
@@ -125,7 +149,6 @@ export function createModels(conn: Connection): Models {
     },
     { versionKey: false, collection: 'requests' },
   );
-  request.index({ status: 1, owner: 1 });
 
   const instance = new Schema<InstanceDoc>({ _id: String, heartbeatAt: Date }, { versionKey: false, collection: 'instances' });
 
@@ -134,5 +157,7 @@ export function createModels(conn: Connection): Models {
     Message: conn.model<MessageDoc>('Message', message),
     Request: conn.model<RequestDoc>('ChatRequest', request),
     Instance: conn.model<InstanceDoc>('ChatInstance', instance),
+    Outbox: conn.model<OutboxDoc>('ChatOutbox', new Schema<OutboxDoc>({ _id: String, kind: String, ref: String, traceparent: String, createdAt: Date }, { versionKey: false, collection: 'outbox' })),
+    Active: conn.model<ActiveDoc>('ChatActive', new Schema<ActiveDoc>({ _id: String, owner: String, createdAt: Date }, { versionKey: false, collection: 'active_turns' })),
   };
 }

@@ -1,59 +1,89 @@
-import { ThreadActivity, ThreadCreated, context, contextFrom, deterministicUuid, publishEvent, type BusConnection, type Logger } from '@sidekiq/shared';
-import type { MessageDoc, ThreadDoc } from './models';
+import { ThreadActivity, ThreadCreated, context, contextFrom, deterministicUuid, publishEvent, traceHeaders, type BusConnection, type Logger } from '@sidekiq/shared';
+import type { MessageDoc, Models, OutboxDoc, ThreadDoc } from './models';
 import type { ThreadRepository } from './thread-repository';
 import type { MessageRepository } from './message-repository';
 
 /**
- * At-least-once ThreadCreated and ThreadActivity without transactions: the thread and the user
- * message are inserted with a `published: false` flag in the same write that creates them. The
- * request path publishes right away and flips the flag; if the process dies in between, the
- * sweep publishes every flagged document older than the grace period. Event ids are derived
- * from the thread/message id, so a republish is recognisably the same event.
+ * At-least-once ThreadCreated and ThreadActivity without transactions. Before a turn writes its
+ * thread and user message, it writes outbox entries naming them; after the writes, the fast path
+ * publishes and removes the entries. If the process dies in between, the sweep finds entries
+ * older than the grace period: it publishes those whose document exists and drops those whose
+ * document was never written (the turn died first). The outbox holds only entries in flight, so
+ * the sweep stays cheap however many threads exist. Event ids are derived from the document, so
+ * a republish is recognisably the same event.
  */
 export interface OutboxFaults {
   /** Tests only: runs on the fast path between the database write and the publish; a throw stands for a crash there. */
   beforeFastPublish?: () => Promise<void>;
 }
 
-export function outboxRelay(threads: ThreadRepository, messages: MessageRepository, bus: BusConnection, logger: Logger, graceMs: number, faults: OutboxFaults = {}) {
-  async function publishThreadCreated(t: ThreadDoc): Promise<void> {
-    const event = ThreadCreated.create(
+/** An entry whose document has not appeared after this long belongs to a turn that died. */
+const ABANDON_AFTER_MS = 60_000;
+
+export function outboxRelay({ Outbox }: Models, threads: ThreadRepository, messages: MessageRepository, bus: BusConnection, logger: Logger, graceMs: number, faults: OutboxFaults = {}) {
+  const threadCreated = (t: ThreadDoc) =>
+    ThreadCreated.create(
       { threadId: t._id, userId: t.userId, sidekiq: t.sidekiqSnapshot, title: null, createdAt: t.createdAt.toISOString() },
       { id: deterministicUuid(`thread.created:${t._id}`), occurredAt: t.createdAt },
     );
-    await publishEvent(bus, event);
-    await threads.markCreatedPublished(t._id);
-  }
-
-  async function publishActivity(m: MessageDoc): Promise<void> {
-    const event = ThreadActivity.create(
+  const threadActivity = (m: MessageDoc) =>
+    ThreadActivity.create(
       { threadId: m.threadId, userId: m.userId, at: m.createdAt.toISOString(), userMessagePreview: m.content.slice(0, 200) },
       { id: deterministicUuid(`thread.activity:${m._id}`), occurredAt: m.createdAt },
     );
+
+  async function publishAndForget(entry: OutboxDoc, event: ReturnType<typeof threadCreated> | ReturnType<typeof threadActivity>): Promise<void> {
     await publishEvent(bus, event);
-    await messages.markActivityPublished(m._id);
+    await Outbox.deleteOne({ _id: entry._id });
   }
 
   const warn = (what: string) => (err: unknown) => logger.warn({ err: String(err) }, `outbox: ${what} not published yet; the sweep will retry`);
 
   return {
+    /** Writes the entries; call before inserting the thread and the user message. */
+    async intend(thread: ThreadDoc | null, userMessage: MessageDoc): Promise<OutboxDoc[]> {
+      const traceparent = traceHeaders().traceparent;
+      const now = new Date();
+      const entries: OutboxDoc[] = [
+        ...(thread ? [{ _id: deterministicUuid(`thread.created:${thread._id}`), kind: 'thread.created' as const, ref: thread._id, traceparent, createdAt: now }] : []),
+        { _id: deterministicUuid(`thread.activity:${userMessage._id}`), kind: 'thread.activity', ref: userMessage._id, traceparent, createdAt: now },
+      ];
+      await Outbox.insertMany(entries, { ordered: false }).catch((err) => {
+        // A retry of the same turn writes the same entries: already there is fine.
+        if ((err as { code?: number }).code !== 11000 && !(err as { writeErrors?: Array<{ code?: number }> }).writeErrors?.every((e) => e.code === 11000)) throw err;
+      });
+      return entries;
+    },
+
     /** The fast path, right after the writes: failures are left to the sweep. */
-    async afterWrite(thread: ThreadDoc | null, userMessage: MessageDoc): Promise<void> {
+    async afterWrite(entries: OutboxDoc[], thread: ThreadDoc | null, userMessage: MessageDoc): Promise<void> {
       try {
         await faults.beforeFastPublish?.();
       } catch (err) {
         return warn('anything (injected crash)')(err);
       }
-      if (thread) await publishThreadCreated(thread).catch(warn('ThreadCreated'));
-      await publishActivity(userMessage).catch(warn('ThreadActivity'));
+      for (const entry of entries) {
+        const event = entry.kind === 'thread.created' && thread ? threadCreated(thread) : threadActivity(userMessage);
+        await publishAndForget(entry, event).catch(warn(entry.kind));
+      }
     },
+
     async sweep(): Promise<number> {
-      const olderThan = new Date(Date.now() - graceMs);
-      const [ts, ms] = await Promise.all([threads.unpublished(olderThan, 100), messages.unpublishedActivity(olderThan, 100)]);
-      // Published in the creating turn's trace context, so a late publish still joins its trace.
-      for (const t of ts) await context.with(contextFrom({ traceparent: t.traceparent }), () => publishThreadCreated(t));
-      for (const m of ms) await context.with(contextFrom({ traceparent: m.traceparent }), () => publishActivity(m));
-      return ts.length + ms.length;
+      const now = Date.now();
+      const due = await Outbox.find({ createdAt: { $lte: new Date(now - graceMs) } }).sort({ createdAt: 1 }).limit(100).lean<OutboxDoc[]>();
+      let published = 0;
+      for (const entry of due) {
+        const doc = entry.kind === 'thread.created' ? await threads.findById(entry.ref) : await messages.findById(entry.ref);
+        if (!doc) {
+          if (now - entry.createdAt.getTime() > ABANDON_AFTER_MS) await Outbox.deleteOne({ _id: entry._id });
+          continue;
+        }
+        const event = entry.kind === 'thread.created' ? threadCreated(doc as ThreadDoc) : threadActivity(doc as MessageDoc);
+        // Published in the creating turn's trace context, so a late publish still joins its trace.
+        await context.with(contextFrom({ traceparent: entry.traceparent }), () => publishAndForget(entry, event));
+        published++;
+      }
+      return published;
     },
   };
 }

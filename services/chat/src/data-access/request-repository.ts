@@ -3,7 +3,7 @@ import type { Models, RequestDoc } from './models';
 
 export const requestKey = (userId: string, requestId: string) => `${userId}:${requestId}`;
 
-export function requestRepository({ Request }: Models) {
+export function requestRepository({ Request, Active }: Models) {
   return {
     /** Claims the request: true for the first claimant, false if it already exists. */
     async claim(doc: RequestDoc): Promise<boolean> {
@@ -23,11 +23,28 @@ export function requestRepository({ Request }: Models) {
       await Request.deleteOne({ _id: requestKey(userId, requestId), status: 'running' });
     },
     async finish(userId: string, requestId: string, update: Pick<RequestDoc, 'status' | 'finishReason' | 'usage' | 'error'>): Promise<void> {
-      await Request.updateOne({ _id: requestKey(userId, requestId) }, { $set: update });
+      const key = requestKey(userId, requestId);
+      await Request.updateOne({ _id: key }, { $set: update });
+      await Active.deleteOne({ _id: key });
+    },
+    /**
+     * Marks a claimed request as running on `owner`, in a collection of running turns only: the
+     * orphan sweep reads that instead of every request ever made.
+     */
+    async markActive(key: string, owner: string): Promise<void> {
+      await Active.create({ _id: key, owner, createdAt: new Date() }).catch((err) => {
+        if (!isDuplicateKey(err)) throw err;
+      });
     },
     /** Running requests of owners that are not in `liveOwners` (their instance died mid-turn). */
     async orphaned(liveOwners: string[], limit: number): Promise<RequestDoc[]> {
-      return Request.find({ status: 'running', owner: { $nin: liveOwners } }).limit(limit).lean<RequestDoc[]>();
+      const active = await Active.find({ owner: { $nin: liveOwners } }).limit(limit).lean<Array<{ _id: string }>>();
+      if (!active.length) return [];
+      const requests = await Request.find({ _id: { $in: active.map((a) => a._id) } }).lean<RequestDoc[]>();
+      const running = new Set(requests.filter((r) => r.status === 'running').map((r) => r._id));
+      // Entries whose request already finished (a crash between the two writes of finish) are stale.
+      await Active.deleteMany({ _id: { $in: active.map((a) => a._id).filter((id) => !running.has(id)) } });
+      return requests.filter((r) => running.has(r._id));
     },
   };
 }

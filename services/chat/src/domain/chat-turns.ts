@@ -125,37 +125,29 @@ export function chatTurns(deps: ChatDeps) {
           sidekiqId: sidekiq?.id ?? null,
           sidekiqSnapshot: sidekiq ? { id: sidekiq.id, name: sidekiq.name, avatar: sidekiq.avatar, version: sidekiq.version } : null,
           createdAt: new Date(now),
-          createdPublished: false,
+          recent: [],
         };
     const userMessage: MessageDoc = {
       _id: record.userMessageId, threadId: record.threadId, userId: req.userId, requestId: req.requestId,
-      role: 'user', content: req.content, status: 'complete', createdAt: new Date(now), updatedAt: new Date(now), activityPublished: false,
+      role: 'user', content: req.content, status: 'complete', createdAt: new Date(now), updatedAt: new Date(now),
     };
     // The answer sorts right after its question: one millisecond later.
     const answer: MessageDoc = {
       _id: record.assistantMessageId, threadId: record.threadId, userId: req.userId, requestId: req.requestId,
       role: 'assistant', content: '', status: 'streaming', createdAt: new Date(now + 1), updatedAt: new Date(now + 1),
     };
-    // The three inserts are independent documents, and the history is what came strictly before
-    // this turn's question, so none of them waits for another. A new thread has no history.
-    let history: MessageDoc[];
-    try {
-      [history] = await Promise.all([
-        newThread ? Promise.resolve([] as MessageDoc[]) : messages.newest(record.threadId, req.userId, 200, userMessage.createdAt),
+    // The turn's writes run alongside the model's time to first token: the outbox entries first
+    // (so a crash after the inserts still publishes), then the independent inserts together.
+    const writes = (async () => {
+      const entries = await outbox.intend(newThread, userMessage);
+      await Promise.all([
+        requests.markActive(key, deps.instanceId),
         newThread ? threads.insert(newThread) : undefined,
         messages.insert(userMessage),
         messages.insert(answer),
       ]);
-    } catch (err) {
-      // The request is claimed but its turn could not start (database trouble): close it as
-      // failed, so a resend answers at once instead of attaching to a turn that never runs.
-      logger.error({ err, requestId: req.requestId }, 'turn could not start');
-      const failure = { code: 'INTERNAL', message: 'The turn could not start; try again', retryable: true };
-      await requests.finish(req.userId, req.requestId, { status: 'failed', finishReason: null, usage: null, error: failure }).catch(() => undefined);
-      await messages.setContent(answer._id, '', 'error').catch(() => undefined);
-      return fail(req.replyTo, req.userId, req.requestId, new AppError('INTERNAL', failure.message, { retryable: true }));
-    }
-    void outbox.afterWrite(newThread, userMessage);
+      void outbox.afterWrite(entries, newThread, userMessage);
+    })();
 
     const turn = new ActiveTurn(
       { key, requestId: req.requestId, userId: req.userId, threadId: record.threadId, messageId: answer._id, userMessageId: userMessage._id, isNewThread: record.isNewThread, sidekiq: summary },
@@ -166,12 +158,9 @@ export function chatTurns(deps: ChatDeps) {
     registry.add(turn);
     turn.attach(req.replyTo, 0);
 
-    const done = runModel(turn, {
-      deps,
-      sidekiq,
-      history: history.reverse().map((m) => ({ role: m.role, content: m.content })),
-      userContent: req.content,
-    })
+    // History comes with the thread (read anyway for the ownership check): no query before the model.
+    const recent = [...(context.thread?.recent ?? [])].sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
+    const done = runModel(turn, { deps, sidekiq, recent, userMessage: { id: userMessage._id, content: req.content, at: userMessage.createdAt }, writes })
       .catch((err) => logger.error({ err }, 'turn failed unexpectedly'))
       .finally(() => {
         registry.remove(key, RESUME_LINGER_MS);

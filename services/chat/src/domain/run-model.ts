@@ -1,10 +1,10 @@
-import type { ResolvedSidekiq } from '@sidekiq/shared';
+import { context, trace, type ResolvedSidekiq } from '@sidekiq/shared';
 import type { ActiveTurn } from './active-turn';
 import type { ChatDeps } from './chat-turns';
 import { buildPrompt } from './prompt';
-import { classifyLlmFailure } from './llm-failure';
+import { classifyLlmFailure, type LlmFailure } from './llm-failure';
 import { startModelCallSpan } from './turn-telemetry';
-import { context, trace } from '@sidekiq/shared';
+import type { RecentMessage } from '../data-access/models';
 
 export interface ModelSettings {
   defaultModel: string;
@@ -17,19 +17,41 @@ export interface ModelSettings {
 interface TurnInput {
   deps: ChatDeps;
   sidekiq: ResolvedSidekiq | null;
-  history: Array<{ role: 'user' | 'assistant'; content: string }>;
-  userContent: string;
+  /** The thread's recent messages, oldest first (kept on the thread, see appendRecent). */
+  recent: RecentMessage[];
+  userMessage: { id: string; content: string; at: Date };
+  /** The turn's own writes (outbox, thread, messages), running alongside the model's first token. */
+  writes: Promise<void>;
 }
+
+type Outcome =
+  | { kind: 'complete'; finishReason: 'stop' | 'length'; usage: { promptTokens: number; completionTokens: number } | null }
+  | { kind: 'cancelled' }
+  | { kind: 'failed'; failure: LlmFailure | { code: 'INTERNAL'; message: string; retryable: true } };
 
 /**
  * Streams the model's answer into the turn and stores the outcome once: complete, partial
- * (cancelled, or cut after some text) or error. The final frame goes out only after the
- * outcome is stored, so a resend that follows it replays exactly what the user saw.
+ * (cancelled, or cut after some text) or error. The model is called before the turn's own
+ * writes finish, so they cost no time to first token; nothing is stored, and no final frame
+ * sent, before they have. The final frame goes out only after the outcome is stored, so a
+ * resend that follows it replays exactly what the user saw.
  */
-export async function runModel(turn: ActiveTurn, { deps, sidekiq, history, userContent }: TurnInput): Promise<void> {
-  const { messages, requests, settings, logger } = deps;
+export async function runModel(turn: ActiveTurn, { deps, sidekiq, recent, userMessage, writes }: TurnInput): Promise<void> {
+  const { messages, requests, threads, settings, logger } = deps;
   const { requestId, userId, threadId, messageId } = turn.id;
-  const prompt = buildPrompt({ instructions: sidekiq?.instructions || null, history, userContent, historyBudgetChars: settings.historyBudgetChars });
+  const history = recent.map((m) => ({ role: m.role, content: m.content }));
+  const prompt = buildPrompt({ instructions: sidekiq?.instructions || null, history, userContent: userMessage.content, historyBudgetChars: settings.historyBudgetChars });
+
+  let written = false;
+  let writeFailed = false;
+  const writesDone = writes.then(
+    () => void (written = true),
+    (err: unknown) => {
+      logger.error({ err, requestId }, 'turn could not store its messages; stopping it');
+      writeFailed = true;
+      turn.controller.abort();
+    },
+  );
 
   const model = sidekiq?.model ?? settings.defaultModel;
   const temperature = sidekiq?.temperature ?? null;
@@ -49,11 +71,12 @@ export async function runModel(turn: ActiveTurn, { deps, sidekiq, history, userC
   };
   let saved = 0;
   const checkpoint = setInterval(() => {
-    if (turn.text.length === saved) return;
+    if (!written || turn.text.length === saved) return;
     saved = turn.text.length;
     void messages.setContent(messageId, turn.text, 'streaming').catch((err) => logger.warn({ err: String(err) }, 'checkpoint failed'));
   }, settings.checkpointMs);
 
+  let outcome: Outcome;
   try {
     armIdle();
     let finishReason: 'stop' | 'length' = 'stop';
@@ -68,29 +91,56 @@ export async function runModel(turn: ActiveTurn, { deps, sidekiq, history, userC
         } else ({ finishReason, usage } = ev);
       }
     });
-    turn.flush();
-    await messages.setContent(messageId, turn.text, 'complete');
-    await requests.finish(userId, requestId, { status: 'done', finishReason, usage, error: null });
-    call.end('complete', { finishReason, usage });
-    turn.finish({ type: 'chat.done', requestId, threadId, messageId, finishReason, usage });
+    outcome = { kind: 'complete', finishReason, usage };
   } catch (err) {
-    turn.flush();
-    if (turn.cancelled) {
-      await messages.setContent(messageId, turn.text, 'partial');
-      await requests.finish(userId, requestId, { status: 'done', finishReason: 'cancelled', usage: null, error: null });
-      call.end('cancelled', { finishReason: 'cancelled' });
-      turn.finish({ type: 'chat.done', requestId, threadId, messageId, finishReason: 'cancelled', usage: null });
-      return;
+    if (turn.cancelled) outcome = { kind: 'cancelled' };
+    else if (writeFailed) outcome = { kind: 'failed', failure: { code: 'INTERNAL', message: 'The turn could not be stored; try again', retryable: true } };
+    else {
+      outcome = { kind: 'failed', failure: classifyLlmFailure(err, idleTimedOut) };
+      logger.warn({ err: String(err), requestId, code: outcome.failure.code }, 'model call failed');
     }
-    const failure = classifyLlmFailure(err, idleTimedOut);
-    logger.warn({ err: String(err), requestId, code: failure.code }, 'model call failed');
-    call.end('error', { error: failure });
-    await messages.setContent(messageId, turn.text, turn.text ? 'partial' : 'error');
-    await requests.finish(userId, requestId, { status: 'failed', finishReason: null, usage: null, error: failure });
-    turn.finish({ type: 'chat.error', requestId, code: failure.code, message: failure.message, retryable: failure.retryable });
   } finally {
-    call.end('error', { error: { code: 'INTERNAL', message: 'turn ended unexpectedly' } }); // no-op if already ended
     clearTimeout(idle);
     clearInterval(checkpoint);
+  }
+  turn.flush();
+  await writesDone;
+  if (writeFailed && outcome.kind !== 'failed') outcome = { kind: 'failed', failure: { code: 'INTERNAL', message: 'The turn could not be stored; try again', retryable: true } };
+
+  let storeFailed = false;
+  try {
+    await store(outcome);
+  } catch (err) {
+    // The database failed us at the end: say so rather than leave the client waiting.
+    logger.error({ err, requestId }, 'turn outcome not stored');
+    storeFailed = true;
+  } finally {
+    if (outcome.kind === 'complete') call.end('complete', { finishReason: outcome.finishReason, usage: outcome.usage });
+    else if (outcome.kind === 'cancelled') call.end('cancelled', { finishReason: 'cancelled' });
+    else call.end('error', { error: outcome.failure });
+  }
+  turn.finish(
+    storeFailed
+      ? { type: 'chat.error', requestId, code: 'INTERNAL', message: 'The answer could not be stored; try again', retryable: true }
+      : outcome.kind === 'complete'
+      ? { type: 'chat.done', requestId, threadId, messageId, finishReason: outcome.finishReason, usage: outcome.usage }
+      : outcome.kind === 'cancelled'
+        ? { type: 'chat.done', requestId, threadId, messageId, finishReason: 'cancelled', usage: null }
+        : { type: 'chat.error', requestId, code: outcome.failure.code, message: outcome.failure.message, retryable: outcome.failure.retryable },
+  );
+
+  async function store(o: Outcome): Promise<void> {
+    const text = turn.text;
+    const status = o.kind === 'complete' ? 'complete' : o.kind === 'cancelled' || text ? 'partial' : 'error';
+    if (!writeFailed) {
+      await messages.setContent(messageId, text, status);
+      // The next turn's history: this question, and the answer if there is one.
+      const entries: RecentMessage[] = [{ id: userMessage.id, role: 'user', content: userMessage.content, at: userMessage.at }];
+      if (text) entries.push({ id: messageId, role: 'assistant', content: text, at: new Date(userMessage.at.getTime() + 1) });
+      await threads.appendRecent(threadId, entries, recent.length).catch((err) => logger.warn({ err: String(err) }, 'recent history not updated'));
+    }
+    if (o.kind === 'complete') await requests.finish(userId, requestId, { status: 'done', finishReason: o.finishReason, usage: o.usage, error: null });
+    else if (o.kind === 'cancelled') await requests.finish(userId, requestId, { status: 'done', finishReason: 'cancelled', usage: null, error: null });
+    else await requests.finish(userId, requestId, { status: 'failed', finishReason: null, usage: null, error: o.failure });
   }
 }
