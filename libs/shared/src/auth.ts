@@ -9,12 +9,13 @@ export interface VerifiedUser {
 
 /**
  * Verifies an HS256 JWT and returns its subject. Only HS256 is accepted, so `alg:none` and
- * algorithm-confusion tokens fail; `exp` is enforced by jose when present.
+ * algorithm-confusion tokens fail; `exp` is required and enforced.
  */
 export async function verifyToken(token: string | undefined, secret: string): Promise<VerifiedUser> {
   if (!token) throw new AppError('UNAUTHORIZED', 'Missing bearer token');
   try {
-    const { payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'] });
+    // A token without `exp` would never expire: refused.
+    const { payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp'] });
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
       throw new AppError('UNAUTHORIZED', 'Token has no subject');
     }

@@ -39,7 +39,8 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+    // SPEC: every error body has code, message and details (null when there is nothing more to say).
+    return { error: { code: this.code, message: this.message, details: this.details ?? null } };
   }
 }
 

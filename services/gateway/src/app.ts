@@ -42,6 +42,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const handlers = frameHandlers({
     bus, sessions, replyTo, logger,
     limiter: new RateLimiter(config.CHAT_RATE_PER_MIN, config.CHAT_RATE_BURST),
+    controlLimiter: new RateLimiter(config.CONTROL_RATE_PER_MIN, config.CONTROL_RATE_BURST),
     startTimeoutMs: config.CHAT_START_TIMEOUT_MS,
   });
   const ws = attachWebSocketServer(server, sessions, handlers, logger, {

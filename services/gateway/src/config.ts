@@ -14,6 +14,9 @@ export const configSchema = baseConfigSchema.extend({
   /** Chat turns per user per minute (token bucket, per gateway instance), and the burst allowed. */
   CHAT_RATE_PER_MIN: z.coerce.number().min(1).default(30),
   CHAT_RATE_BURST: z.coerce.number().int().min(1).default(10),
+  /** chat.resume and chat.cancel per user per minute, and their burst. */
+  CONTROL_RATE_PER_MIN: z.coerce.number().min(1).default(120),
+  CONTROL_RATE_BURST: z.coerce.number().int().min(1).default(30),
   REST_RATE_PER_MIN: z.coerce.number().min(1).default(600),
   REST_RATE_BURST: z.coerce.number().int().min(1).default(100),
   /** A socket whose unsent data passes this is closed with 4008: one slow client must not hold memory or others. */

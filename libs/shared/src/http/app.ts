@@ -44,6 +44,8 @@ export function finishHttpApp(app: Express, logger: Logger): void {
 
 function bodyParserError(err: unknown): AppError | undefined {
   const e = err as { type?: string; status?: number; message?: string };
+  // A path parameter that is not valid percent-encoding (e.g. `/api/sidekiqs/abc%ZZ`).
+  if (err instanceof URIError) return new AppError('VALIDATION_FAILED', 'Malformed URL', { details: [{ field: '(path)', message: 'invalid percent-encoding' }] });
   if (e?.type === 'entity.parse.failed') {
     return new AppError('VALIDATION_FAILED', 'Malformed JSON body', { details: [{ field: '(body)', message: e.message ?? 'invalid JSON' }] });
   }

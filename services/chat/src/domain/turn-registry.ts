@@ -5,6 +5,9 @@ import type { ActiveTurn } from './active-turn';
  * their turn starts (the request still queued) are remembered for a minute so the turn stops
  * as soon as it begins.
  */
+/** Early cancels remembered at most (a flood of cancels for unknown ids must stay cheap). */
+const MAX_EARLY_CANCELS = 10_000;
+
 export class TurnRegistry {
   private readonly turns = new Map<string, ActiveTurn>();
   private readonly earlyCancels = new Map<string, number>();
@@ -42,7 +45,13 @@ export class TurnRegistry {
       return true;
     }
     const now = Date.now();
-    for (const [k, at] of this.earlyCancels) if (now - at > this.cancelMemoryMs) this.earlyCancels.delete(k);
+    // A Map iterates in insertion order, so expired entries are at the front: stop at the first
+    // live one (constant work per cancel, not a scan), and never hold more than a bounded number.
+    for (const [k, at] of this.earlyCancels) {
+      if (now - at <= this.cancelMemoryMs && this.earlyCancels.size < MAX_EARLY_CANCELS) break;
+      this.earlyCancels.delete(k);
+    }
+    this.earlyCancels.delete(key);
     this.earlyCancels.set(key, now);
     return false;
   }

@@ -6,11 +6,24 @@ const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 export const graphemeCount = (s: string): number => [...segmenter.segment(s)].length;
 
-/** "Travel Buddy" → "TB", "écho" → "É"; falls back to "?" for names without letters. */
-export function initialsFromName(name: string): string {
+/** "Travel Buddy" → "TB", "écho" → "É"; null for a name without letters ("🚀", "42"). */
+export function initialsFromName(name: string): string | null {
   const words = name.split(/\s+/).filter((w) => /\p{L}/u.test(w));
   const letters = words.slice(0, 2).map((w) => w.match(/\p{L}/u)![0]);
-  return letters.length ? letters.join('').toUpperCase() : '?';
+  return letters.length ? letters.join('').toUpperCase() : null;
+}
+
+const FALLBACK_EMOJI = '🤖';
+
+/**
+ * The avatar a name gives when the user chose none: its initials, or for a name without
+ * letters its first emoji (or 🤖), so the default always passes our own validation.
+ */
+export function defaultAvatarFor(name: string): Pick<Avatar, 'type' | 'value'> {
+  const initials = initialsFromName(name);
+  if (initials) return { type: 'initials', value: initials };
+  const emoji = [...segmenter.segment(name)].map((g) => g.segment).find((g) => /\p{Extended_Pictographic}/u.test(g));
+  return { type: 'emoji', value: emoji ?? FALLBACK_EMOJI };
 }
 
 export const avatarInputSchema = z
@@ -36,8 +49,10 @@ export type AvatarInput = z.infer<typeof avatarInputSchema>;
 
 /** Fills what the user left out: initials from the name, the default color. */
 export function completeAvatar(input: AvatarInput | undefined, name: string, previous?: Avatar): Avatar {
-  const type = input?.type ?? previous?.type ?? 'initials';
-  const value = input?.value ?? (type === 'initials' ? initialsFromName(name) : previous!.value);
   const color = input?.color ?? previous?.color ?? DEFAULT_COLOR;
-  return { type, value: type === 'initials' ? value.toUpperCase() : value, color };
+  const type = input?.type ?? previous?.type ?? 'initials';
+  if (input?.value !== undefined) return { type, value: type === 'initials' ? input.value.toUpperCase() : input.value, color };
+  if (type === 'emoji' && previous?.type === 'emoji') return { type, value: previous.value, color };
+  // Initials asked for (or nothing at all): from the name, or an emoji if it has no letters.
+  return { ...defaultAvatarFor(name), color };
 }

@@ -6,7 +6,13 @@ import { avatarInputSchema } from './avatar';
 export const limits = { name: 100, description: 500, instructions: 8000, starters: 6, starter: 200 } as const;
 
 const fields = {
-  name: z.string().trim().min(1, 'name must not be empty').max(limits.name),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'name must not be empty')
+    .max(limits.name)
+    // Control and zero-width characters alone are not a name anyone can see.
+    .refine((n) => /[\p{L}\p{N}\p{S}\p{P}]/u.test(n), 'name must contain a visible character'),
   description: z.string().max(limits.description),
   instructions: z.string().max(limits.instructions),
   avatar: avatarInputSchema,

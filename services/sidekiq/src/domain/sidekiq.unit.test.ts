@@ -7,8 +7,21 @@ describe('initials from a name', () => {
     ['écho', 'É'],
     ['  code   helper  bot ', 'CH'],
     ['42 answers', 'A'],
-    ['🚀 🚀', '?'],
+    ['🚀 🚀', null],
   ])('"%s" gives %s', (name, initials) => expect(initialsFromName(name)).toBe(initials));
+});
+
+describe('default avatar of a name without letters', () => {
+  it('is the name’s first emoji, or 🤖', () => {
+    expect(completeAvatar(undefined, '🚀 launch 2')).toEqual({ type: 'initials', value: 'L', color: '#6366F1' });
+    expect(completeAvatar(undefined, '🚀 42')).toEqual({ type: 'emoji', value: '🚀', color: '#6366F1' });
+    expect(completeAvatar(undefined, '42')).toEqual({ type: 'emoji', value: '🤖', color: '#6366F1' });
+  });
+  it('refuses a name of invisible characters only', () => {
+    expect(createSidekiqSchema.safeParse({ name: '\u200b' }).success).toBe(false);
+    expect(createSidekiqSchema.safeParse({ name: '\u0000' }).success).toBe(false);
+    expect(createSidekiqSchema.safeParse({ name: '🚀' }).success).toBe(true);
+  });
 });
 
 describe('avatars', () => {

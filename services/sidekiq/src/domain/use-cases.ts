@@ -3,7 +3,7 @@ import { notFound, AppError } from '@sidekiq/shared';
 import type { SidekiqRepository } from '../data-access/sidekiq-repository';
 import type { StatsRepository } from '../data-access/stats-repository';
 import type { SidekiqOutbox } from '../data-access/outbox';
-import { completeAvatar, initialsFromName } from './avatar';
+import { completeAvatar, defaultAvatarFor, initialsFromName } from './avatar';
 import { compareForList, toPublicSidekiq, toResolved, type CreateSidekiqInput, type PublicSidekiq, type SidekiqRecord, type UpdateSidekiqInput } from './sidekiq';
 
 export interface Deps {
@@ -143,7 +143,7 @@ export function sidekiqUseCases({ sidekiqs, stats, outbox, clock, faults = {} }:
 function followRename(current: SidekiqRecord, newName: string | undefined): SidekiqRecord['avatar'] | undefined {
   if (newName === undefined || current.avatar.type !== 'initials') return undefined;
   if (current.avatar.value !== initialsFromName(current.name)) return undefined;
-  return { ...current.avatar, value: initialsFromName(newName) };
+  return { ...defaultAvatarFor(newName), color: current.avatar.color };
 }
 
 export type SidekiqUseCases = ReturnType<typeof sidekiqUseCases>;

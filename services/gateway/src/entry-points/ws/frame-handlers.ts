@@ -7,6 +7,8 @@ export interface FrameHandlerDeps {
   bus: BusConnection;
   sessions: Sessions;
   limiter: RateLimiter;
+  /** Resumes and cancels, per user. */
+  controlLimiter: RateLimiter;
   /** This gateway's own frames queue: where the chat service streams answers for its sockets. */
   replyTo: string;
   startTimeoutMs: number;
@@ -14,7 +16,7 @@ export interface FrameHandlerDeps {
 }
 
 /** What each client frame does. The user id always comes from the verified token. */
-export function frameHandlers({ bus, sessions, limiter, replyTo, startTimeoutMs, logger }: FrameHandlerDeps) {
+export function frameHandlers({ bus, sessions, limiter, controlLimiter, replyTo, startTimeoutMs, logger }: FrameHandlerDeps) {
   const chatError = (requestId: string, err: AppError) => ({
     type: 'chat.error' as const, requestId, code: err.code as never, message: err.message, retryable: err.retryable, ...(err.details ? { details: err.details } : {}),
   });
@@ -63,8 +65,14 @@ export function frameHandlers({ bus, sessions, limiter, replyTo, startTimeoutMs,
             kind: 'send', requestId: frame.requestId, userId, content: frame.content, threadId: frame.threadId, sidekiqId: frame.sidekiqId, replyTo, deadline: Date.now() + startTimeoutMs,
           });
         case 'chat.resume':
+          // Resumes share the chat work queue: bounded per user so a flood cannot starve others.
+          if (!controlLimiter.take(userId)) return client.send(chatError(frame.requestId, new AppError('RATE_LIMITED', 'Too many resumes; slow down')));
           return dispatch(client, frame.requestId, { kind: 'resume', requestId: frame.requestId, userId, offset: frame.offset, replyTo, deadline: Date.now() + startTimeoutMs });
         case 'chat.cancel':
+          // Only a request this user follows on this gateway (sent or resumed here) can be
+          // cancelled: cancels for made-up ids never reach the chat instances.
+          if (!sessions.isListening(userId, frame.requestId)) return;
+          if (!controlLimiter.take(userId)) return client.send(chatError(frame.requestId, new AppError('RATE_LIMITED', 'Too many cancels; slow down')));
           return control({ kind: 'cancel', requestId: frame.requestId, userId });
         default: {
           const never: never = frame;

@@ -92,6 +92,6 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'NOT_FOUND', message: text } });
+  const body = JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'NOT_FOUND', message: text, details: null } });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
