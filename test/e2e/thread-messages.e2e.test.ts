@@ -50,7 +50,7 @@ describe('a thread’s messages over REST', () => {
     const foreign = await stack.api(stranger, 'GET', `/api/threads/${turn.started.threadId}/messages`);
     const missing = await stack.api(stranger, 'GET', `/api/threads/${randomUUID()}/messages`);
     expect(foreign.status).toBe(404);
-    expect(foreign.body).toEqual({ error: { code: 'THREAD_NOT_FOUND', message: expect.any(String) } });
+    expect(foreign.body).toEqual({ error: { code: 'THREAD_NOT_FOUND', message: expect.any(String), details: null } });
     expect(missing).toEqual(foreign);
     const badCursor = await stack.api(owner, 'GET', `/api/threads/${turn.started.threadId}/messages?before=${randomUUID()}`);
     expect(badCursor.status).toBe(400);

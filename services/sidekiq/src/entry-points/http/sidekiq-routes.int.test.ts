@@ -298,7 +298,7 @@ describe('another user’s Sidekiq', () => {
       const foreign = await call(service, method, `/api/sidekiqs/${theirs.id}`, { user: intruder, body });
       const absent = await call(service, method, `/api/sidekiqs/${missing}`, { user: intruder, body });
       expect(foreign).toEqual(absent);
-      expect(foreign).toEqual({ status: 404, body: { error: { code: 'SIDEKIQ_NOT_FOUND', message: 'Sidekiq not found' } } });
+      expect(foreign).toEqual({ status: 404, body: { error: { code: 'SIDEKIQ_NOT_FOUND', message: 'Sidekiq not found', details: null } } });
     }
     expect((await call(service, 'GET', '/api/sidekiqs', { user: intruder })).body.items).toEqual([]);
     expect((await call(service, 'GET', `/api/sidekiqs/${theirs.id}`, { user: owner })).body).toEqual(theirs);

@@ -56,7 +56,7 @@ describe('RPC resolveForChat', () => {
     const foreign = await failure(resolve(intruder, created.id));
     const missing = await failure(resolve(intruder, randomUUID()));
     expect(foreign).toEqual(missing);
-    expect(foreign).toEqual({ code: 'SIDEKIQ_NOT_FOUND', message: 'Sidekiq not found', details: undefined });
+    expect(foreign).toEqual({ code: 'SIDEKIQ_NOT_FOUND', message: 'Sidekiq not found', details: null });
     // And byte for byte on the wire.
     const raw = (id: string) => broker.rawRpc(SIDEKIQ_RPC_QUEUE, Buffer.from(JSON.stringify({ method: 'resolveForChat', userId: intruder, sidekiqId: id })));
     expect(await raw(created.id)).toEqual(await raw(randomUUID()));
@@ -79,7 +79,7 @@ describe('RPC resolveForChat', () => {
 
   it('answers a request that is not JSON at all with a structured error, never silence', async () => {
     const reply = await broker.rawRpc(SIDEKIQ_RPC_QUEUE, Buffer.from('this is {not json'));
-    expect(reply).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.any(String) } });
+    expect(reply).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.any(String), details: null } });
     const empty = await broker.rawRpc(SIDEKIQ_RPC_QUEUE, Buffer.alloc(0));
     expect(empty).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
   });
