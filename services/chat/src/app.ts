@@ -17,6 +17,7 @@ import { chatTurns } from './domain/chat-turns';
 import { TurnRegistry } from './domain/turn-registry';
 import type { FrameSink } from './domain/active-turn';
 import { batchingFrameSink } from './domain/frame-batcher';
+import { replayFrames } from './domain/replay';
 import { consumeChatRequests } from './entry-points/amqp/chat-requests';
 import { consumeChatControl } from './entry-points/amqp/chat-control';
 import { subscribe } from './entry-points/amqp/subscriptions';
@@ -27,6 +28,11 @@ export interface RunningChatService {
   port: number;
   instanceId: string;
   close(): Promise<void>;
+  /**
+   * Tests only: stops the instance as `kill -9` would. No heartbeat, no more frames, nothing
+   * stored (running turns are left `running`, their answers `streaming`), connections dropped.
+   */
+  kill(): Promise<void>;
 }
 
 const HEARTBEAT_MS = 2000;
@@ -50,19 +56,30 @@ export async function startChatService(config: Config, logger: Logger, options: 
   const requests = requestRepository(models);
   const rpc = await RpcClient.create(bus);
   const outbox = outboxRelay(models, threads, messages, bus, logger, config.OUTBOX_GRACE_MS, options.faults);
-  const orphans = orphanSweeper(instanceId, instanceRepository(models), requests, messages, logger, HEARTBEAT_MS * 3);
-  await orphans.beat();
 
   // Deltas for one gateway queue within one loop iteration share a broker message (frame-batcher.ts).
   const sink: FrameSink = batchingFrameSink((replyTo, content) => {
-    if (!bus.publishFast('', replyTo, content)) logger.warn({ replyTo }, 'frames dropped: broker unavailable');
+    let sent = false;
+    try {
+      sent = bus.publishFast('', replyTo, content);
+    } catch (err) {
+      // The connection is closing (it throws rather than returning false): same as no broker.
+      logger.debug({ err: String(err) }, 'publishing frames failed');
+    }
+    if (!sent) logger.warn({ replyTo }, 'frames dropped: broker unavailable');
   });
+  // A turn whose instance died ends, for the gateways that listened, with what a resend replays.
+  const orphans = orphanSweeper(instanceId, instanceRepository(models), requests, messages, logger, HEARTBEAT_MS * 3, (closed, answer, replyTo) => {
+    for (const queue of replyTo) sink.send(queue, closed.userId, replayFrames(closed, answer, 0));
+  });
+  await orphans.beat();
   const registry = new TurnRegistry();
   const turns = chatTurns({
     threads, messages, requests, registry, sink, outbox, instanceId, logger,
     sidekiqs: sidekiqClient(rpc, config.SIDEKIQ_RPC_TIMEOUT_MS),
     model: createModelClient(config.OPENAI_BASE_URL, config.OPENAI_API_KEY),
     broadcast: (control: ChatControl) => bus.publishConfirmed(topology.chatControlExchange, '', control),
+    orphans,
     settings: {
       defaultModel: config.OPENAI_MODEL,
       historyBudgetChars: config.HISTORY_BUDGET_CHARS,
@@ -91,10 +108,20 @@ export async function startChatService(config: Config, logger: Logger, options: 
   const port = (server.address() as { port: number }).port;
   logger.info({ port, instanceId }, 'chat service ready');
 
+  let killed = false;
   return {
     port,
     instanceId,
+    kill: async () => {
+      killed = true;
+      timers.forEach(clearInterval);
+      turns.kill();
+      server.closeAllConnections();
+      server.close();
+      await Promise.allSettled([bus.close(), mongo.close(true)]);
+    },
     close: async () => {
+      if (killed) return;
       await chatRequests.stop();
       await closeServer(server);
       // Running answers finish (or are cancelled and kept as partial) before the bus goes away.

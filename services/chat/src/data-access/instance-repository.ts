@@ -9,6 +9,10 @@ export function instanceRepository({ Instance }: Models) {
       const docs = await Instance.find({ heartbeatAt: { $gte: since } }).lean();
       return docs.map((d) => d._id);
     },
+    /** Whether `id` has beaten since `since`. */
+    async isLive(id: string, since: Date): Promise<boolean> {
+      return (await Instance.countDocuments({ _id: id, heartbeatAt: { $gte: since } })) > 0;
+    },
     async remove(id: string): Promise<void> {
       await Instance.deleteOne({ _id: id });
     },

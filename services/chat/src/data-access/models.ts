@@ -88,6 +88,8 @@ export interface OutboxDoc {
 export interface ActiveDoc {
   _id: string; // `${userId}:${requestId}`
   owner: string;
+  /** The gateway frame queues listening to the turn: told of its end if the owner dies. */
+  replyTo?: string[];
   createdAt: Date;
 }
 
@@ -158,6 +160,6 @@ export function createModels(conn: Connection): Models {
     Request: conn.model<RequestDoc>('ChatRequest', request),
     Instance: conn.model<InstanceDoc>('ChatInstance', instance),
     Outbox: conn.model<OutboxDoc>('ChatOutbox', new Schema<OutboxDoc>({ _id: String, kind: String, ref: String, traceparent: String, createdAt: Date }, { versionKey: false, collection: 'outbox' })),
-    Active: conn.model<ActiveDoc>('ChatActive', new Schema<ActiveDoc>({ _id: String, owner: String, createdAt: Date }, { versionKey: false, collection: 'active_turns' })),
+    Active: conn.model<ActiveDoc>('ChatActive', new Schema<ActiveDoc>({ _id: String, owner: String, replyTo: { type: [String], default: undefined }, createdAt: Date }, { versionKey: false, collection: 'active_turns' })),
   };
 }

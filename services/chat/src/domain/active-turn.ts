@@ -46,6 +46,8 @@ export class ActiveTurn {
   text = '';
   readonly controller = new AbortController();
   cancelled = false;
+  /** Tests only: the instance "crashed"; the turn stores and sends nothing more. */
+  killed = false;
   /** The last frame once sent: a gateway that attaches after the end still gets it. */
   private finalFrame: StreamFrame | undefined;
   private readonly subscribers = new Set<string>();
@@ -96,6 +98,15 @@ export class ActiveTurn {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
+    this.controller.abort();
+  }
+
+  /** Tests only (see chatTurns.kill): stops the turn as a crash would, silently. */
+  kill(): void {
+    this.killed = true;
+    this.subscribers.clear();
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.detachTimer);
     this.controller.abort();
   }
 

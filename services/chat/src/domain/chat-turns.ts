@@ -15,6 +15,16 @@ import type { ModelStream } from '../llm/model-stream';
 /** How long a finished turn stays in memory for resumes that raced its end. */
 const RESUME_LINGER_MS = 10_000;
 
+/** Turns whose owner died (see data-access/orphan-sweeper.ts). */
+export interface Orphans {
+  /** Whether the instance that owns a running turn still beats. */
+  ownerAlive(owner: string): Promise<boolean>;
+  /** Closes an orphaned turn (idempotent) and sends its stored end to its listeners and `replyTo`. */
+  close(record: RequestDoc, replyTo: string[]): Promise<void>;
+  /** How long an owner may stay silent before it counts as dead. */
+  staleMs: number;
+}
+
 export interface ChatDeps {
   threads: ThreadRepository;
   messages: MessageRepository;
@@ -26,6 +36,7 @@ export interface ChatDeps {
   model: ModelStream;
   /** Asks every chat instance (this one included) to act on a running turn. */
   broadcast: (control: ChatControl) => Promise<void>;
+  orphans: Orphans;
   settings: ModelSettings & { flushMs: number; detachGraceMs: number };
   instanceId: string;
   logger: Logger;
@@ -38,6 +49,38 @@ export interface ChatDeps {
 export function chatTurns(deps: ChatDeps) {
   const { threads, messages, requests, sidekiqs, outbox, registry, sink, logger } = deps;
   const running = new Set<Promise<void>>();
+  /** Per local turn: the gateway queues recorded with it (for the orphan sweep) and its own writes. */
+  const listeners = new WeakMap<ActiveTurn, { known: Set<string>; writes: Promise<void> }>();
+  const rechecks = new Set<NodeJS.Timeout>();
+
+  /** Attaches a gateway to a turn of this instance, and records its queue if it is a new one. */
+  function attachLocal(turn: ActiveTurn, replyTo: string, offset: number): void {
+    turn.attach(replyTo, offset);
+    const entry = listeners.get(turn);
+    if (!entry || turn.finished || entry.known.has(replyTo)) return;
+    entry.known.add(replyTo);
+    // After the turn's own writes, which create the entry; a turn that ended meanwhile has none.
+    void entry.writes
+      .then(() => requests.addReplyTo(turn.id.key, replyTo))
+      .catch((err) => logger.warn({ err: String(err) }, 'listener of a running turn not recorded'));
+  }
+
+  /**
+   * A resume went to the owner, which looked alive. Should it have died just before, nobody
+   * answers: once its heartbeat is stale, close the turn and answer this gateway too (the
+   * sweep would close it, but does not know this gateway's queue).
+   */
+  function recheckLater(existing: RequestDoc, replyTo: string): void {
+    const timer = setTimeout(() => {
+      rechecks.delete(timer);
+      void (async () => {
+        const now = await requests.find(existing.userId, existing.requestId);
+        if (now?.status === 'running' && !registry.get(now._id) && !(await deps.orphans.ownerAlive(now.owner))) await deps.orphans.close(now, [replyTo]);
+      })().catch((err) => logger.warn({ err: String(err) }, 'orphan recheck failed'));
+    }, deps.orphans.staleMs + 500);
+    timer.unref();
+    rechecks.add(timer);
+  }
 
   const fail = (replyTo: string, userId: string, requestId: string, err: AppError) =>
     sink.send(replyTo, userId, [{ type: 'chat.error', requestId, code: err.code as never, message: err.message, retryable: err.retryable, ...(err.details ? { details: err.details } : {}) }]);
@@ -45,9 +88,12 @@ export function chatTurns(deps: ChatDeps) {
   /** Attach to the running turn wherever it runs, or replay what was stored. */
   async function attachOrReplay(existing: RequestDoc, replyTo: string, offset: number): Promise<void> {
     const local = registry.get(existing._id);
-    if (local) return local.attach(replyTo, offset);
+    if (local) return attachLocal(local, replyTo, offset);
     if (existing.status === 'running') {
-      return deps.broadcast({ kind: 'resume', requestId: existing.requestId, userId: existing.userId, offset, replyTo });
+      // Its owner died mid-answer: nobody would answer a resume. Close it now and replay that.
+      if (!(await deps.orphans.ownerAlive(existing.owner))) return deps.orphans.close(existing, [replyTo]);
+      await deps.broadcast({ kind: 'resume', requestId: existing.requestId, userId: existing.userId, offset, replyTo });
+      return recheckLater(existing, replyTo);
     }
     const answer = await messages.findById(existing.assistantMessageId);
     sink.send(replyTo, existing.userId, replayFrames(existing, answer, offset));
@@ -141,7 +187,7 @@ export function chatTurns(deps: ChatDeps) {
     const writes = (async () => {
       const entries = await outbox.intend(newThread, userMessage);
       await Promise.all([
-        requests.markActive(key, deps.instanceId),
+        requests.markActive(key, deps.instanceId, req.replyTo),
         newThread ? threads.insert(newThread) : undefined,
         messages.insert(userMessage),
         messages.insert(answer),
@@ -155,6 +201,7 @@ export function chatTurns(deps: ChatDeps) {
       deps.settings.flushMs,
       deps.settings.detachGraceMs,
     );
+    listeners.set(turn, { known: new Set([req.replyTo]), writes: writes.catch(() => undefined) });
     registry.add(turn);
     turn.attach(req.replyTo, 0);
 
@@ -184,9 +231,11 @@ export function chatTurns(deps: ChatDeps) {
       case 'cancel':
         registry.cancel(key);
         return;
-      case 'resume':
-        registry.get(key)?.attach(c.replyTo, c.offset);
+      case 'resume': {
+        const turn = registry.get(key);
+        if (turn) attachLocal(turn, c.replyTo, c.offset);
         return;
+      }
       case 'detach':
         registry.get(key)?.detach(c.replyTo);
         return;
@@ -214,6 +263,15 @@ export function chatTurns(deps: ChatDeps) {
       }
       for (const turn of registry.all()) turn.cancel();
       await Promise.allSettled([...running]);
+      rechecks.forEach(clearTimeout);
+    },
+    /**
+     * Tests only (a crash without a process to kill): every running turn stops where it is,
+     * storing nothing and sending nothing more, as if the process had died.
+     */
+    kill(): void {
+      rechecks.forEach(clearTimeout);
+      for (const turn of registry.all()) turn.kill();
     },
     get running(): number {
       return running.size;
