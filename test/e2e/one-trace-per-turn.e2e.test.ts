@@ -94,7 +94,7 @@ describe('tracing across services', () => {
       'spans of every service in the turn’s trace',
     );
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['gateway', 'chat', 'sidekiq', 'thread']));
-    expect(spans.some((s) => s.service === 'chat' && s.kind === CONSUMER && s.name === 'process chat.requests.v1')).toBe(true);
+    expect(spans.some((s) => s.service === 'chat' && s.kind === CONSUMER && s.name === 'process chat.requests.v2')).toBe(true);
     expect(spans.some((s) => s.attributes['db.system'] === 'mongodb' || s.attributes['db.system.name'] === 'mongodb')).toBe(true);
 
     const genai = modelSpan(spans)!;

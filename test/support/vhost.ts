@@ -6,7 +6,7 @@ const run = promisify(execFile);
 
 /**
  * A private RabbitMQ vhost for one test stack. Other engineers' tests share the local broker and
- * its well-known queue names (`chat.requests.v1`, `sidekiq.rpc.v1`, the event queues); without
+ * its well-known queue names (`chat.requests.v2`, `sidekiq.rpc.v1`, the event queues); without
  * isolation their services would consume our messages. Created with `rabbitmqctl` on the local
  * broker; where that is not possible (containers, no rabbitmqctl, STACK_VHOST=off) the stack
  * falls back to the URL's own vhost.

@@ -5,7 +5,7 @@ export const topology = {
   /** Dead letters (direct): routing key = the queue the message died in. */
   deadLetterExchange: 'sidekiq.dlx',
   /** Work queue of chat turns, consumed by every chat instance. */
-  chatRequestsQueue: 'chat.requests.v1',
+  chatRequestsQueue: 'chat.requests.v2',
   /** Cancel/resume broadcast to every chat instance (fanout). */
   chatControlExchange: 'chat.control.v1',
   /** Live list-view changes broadcast to every gateway instance (fanout). */

@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { SpanKind, chatRequestSchema, contextFrom, declareChatRequestsQueue, inSpan, messagingAttributes, topology, type BusConnection } from '@sidekiq/shared';
+import { SpanKind, chatRequestSchema, contextFrom, declareChatRequestsQueue, headers, inSpan, messagingAttributes, topology, type BusConnection } from '@sidekiq/shared';
 import type { ChatTurns } from '../../domain/chat-turns';
 import type { TurnRegistry } from '../../domain/turn-registry';
 
@@ -32,7 +32,14 @@ export async function consumeChatRequests(bus: BusConnection, turns: ChatTurns, 
       request = chatRequestSchema.parse(JSON.parse(msg.content.toString('utf8')));
     } catch (err) {
       logger.error({ err: String(err) }, 'malformed chat request; dead-lettering');
-      return ch.reject(msg, false);
+      return bus
+        .publishConfirmed(topology.deadLetterExchange, topology.chatRequestsQueue, { unparseable: msg.content.toString('utf8').slice(0, 65_536) }, {
+          headers: { [headers.deathReason]: 'invalid-message', [headers.deathError]: String(err).slice(0, 1000) },
+        })
+        .then(
+          () => ch.ack(msg),
+          () => ch.nack(msg, false, true), // broker trouble: keep it, try again
+        );
     }
     if (Date.now() > request.deadline) {
       logger.info({ requestId: request.requestId }, 'chat request expired before it ran; dropped');
