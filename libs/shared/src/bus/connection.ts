@@ -28,6 +28,9 @@ export class BusConnection {
   static async open(url: string, logger: Logger): Promise<BusConnection> {
     let bus: BusConnection | undefined;
     const conn = await amqp.connect(url, {
+      // Without it, Nagle's algorithm holds small frames (a delta, a request) back for up to
+      // ~40 ms waiting for the broker's delayed ACK: measured as +35 ms time to first token.
+      noDelay: true,
       recovery: {
         initialDelay: 200,
         maxDelay: 5000,

@@ -35,7 +35,9 @@ export function frameHandlers({ bus, sessions, limiter, controlLimiter, replyTo,
       // ThreadCreated handlers) hangs under this span through the message headers.
       await inSpan(`ws ${request.kind === 'send' ? 'chat.send' : 'chat.resume'}`, { kind: SpanKind.SERVER, attributes: { 'sidekiq.request_id': requestId, 'enduser.id': client.userId } }, () =>
         // The TTL makes a request expire in the queue once nobody waits for it.
-        bus.publishConfirmed('', topology.chatRequestsQueue, request, { expiration: String(startTimeoutMs) }),
+        // Not persistent: a request lives seconds (its TTL) and nobody waits for it after a broker
+        // restart, so it need not wait for a disk write before its confirm.
+        bus.publishConfirmed('', topology.chatRequestsQueue, request, { expiration: String(startTimeoutMs), persistent: false }),
       );
     } catch (err) {
       sessions.fail(client.userId, requestId, chatError(requestId, toAppError(err).code === 'INTERNAL' ? new AppError('SERVICE_UNAVAILABLE', 'Message broker unavailable') : toAppError(err)));
