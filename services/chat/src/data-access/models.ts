@@ -1,18 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { SidekiqSnapshot } from '@sidekiq/shared';
 
-/** One message of a thread's recent history, kept on the thread for the next prompt. */
-export interface RecentMessage {
-  id: string;
-  role: 'user' | 'assistant';
-  content: string;
-  at: Date;
-}
-
 /**
- * A thread as the chat service owns it: immutable after creation but for `recent`, the last
- * messages the next prompt needs. Keeping them on the thread (read anyway to check ownership)
- * means a turn reads no message collection before it calls the model.
+ * A thread as the chat service owns it: immutable after creation, so no two writers ever update
+ * it (FerretDB's updates are not atomic). History is read from the insert-only messages.
  */
 export interface ThreadDoc {
   _id: string;
@@ -21,7 +12,6 @@ export interface ThreadDoc {
   /** The Sidekiq as it was at creation, for ThreadCreated. */
   sidekiqSnapshot: SidekiqSnapshot | null;
   createdAt: Date;
-  recent?: RecentMessage[];
 }
 
 export type StoredStatus = 'streaming' | 'complete' | 'partial' | 'error';
@@ -110,7 +100,6 @@ export function createModels(conn: Connection): Models {
       sidekiqId: { type: String, default: null },
       sidekiqSnapshot: { type: Schema.Types.Mixed, default: null },
       createdAt: { type: Date, required: true },
-      recent: { type: [Schema.Types.Mixed], default: [] },
     },
     { versionKey: false, collection: 'threads' },
   );

@@ -12,6 +12,11 @@ import { replayFrames } from './replay';
 import { runModel, type ModelSettings } from './run-model';
 import type { ModelStream } from '../llm/model-stream';
 
+/** Messages of history read per turn (the character budget trims further). */
+const HISTORY_MESSAGES = 200;
+/** How long a resume waits for a send of the same requestId that may still be queued. */
+const RESUME_WAIT_MS = 2000;
+
 /** How long a finished turn stays in memory for resumes that raced its end. */
 const RESUME_LINGER_MS = 10_000;
 
@@ -118,12 +123,16 @@ export function chatTurns(deps: ChatDeps) {
     const key = requestKey(req.userId, req.requestId);
     // The idempotency lookup and the context (thread, Sidekiq over RPC) are independent reads:
     // one round trip instead of two on the time-to-first-token path. A resend ignores the context.
-    const [existing, resolved] = await Promise.all([
+    // The thread's history is read alongside: insert-only messages are the one history source that
+    // stays exact when turns of one thread run at once (a list kept on the thread would need
+    // atomic updates, which FerretDB lacks). For a foreign thread it is empty and unused.
+    const [existing, resolved, history] = await Promise.all([
       requests.find(req.userId, req.requestId),
       resolveContext(req).then(
         (context) => ({ context, err: undefined }),
         (err: unknown) => ({ context: undefined, err }),
       ),
+      req.threadId ? messages.newest(req.threadId, req.userId, HISTORY_MESSAGES).catch(() => [] as MessageDoc[]) : Promise.resolve([] as MessageDoc[]),
     ]);
     if (existing) return attachOrReplay(existing, req.replyTo, 0);
 
@@ -171,7 +180,6 @@ export function chatTurns(deps: ChatDeps) {
           sidekiqId: sidekiq?.id ?? null,
           sidekiqSnapshot: sidekiq ? { id: sidekiq.id, name: sidekiq.name, avatar: sidekiq.avatar, version: sidekiq.version } : null,
           createdAt: new Date(now),
-          recent: [],
         };
     const userMessage: MessageDoc = {
       _id: record.userMessageId, threadId: record.threadId, userId: req.userId, requestId: req.requestId,
@@ -203,11 +211,16 @@ export function chatTurns(deps: ChatDeps) {
     );
     listeners.set(turn, { known: new Set([req.replyTo]), writes: writes.catch(() => undefined) });
     registry.add(turn);
-    turn.attach(req.replyTo, 0);
+    // chat.started only once the thread and messages exist, so a client that reads the thread
+    // or continues it right away finds it; the model is already running meanwhile, and what it
+    // streamed so far goes out with chat.started.
+    void writes.then(
+      () => turn.attach(req.replyTo, 0),
+      () => undefined, // runModel reports the failure
+    );
 
-    // History comes with the thread (read anyway for the ownership check): no query before the model.
-    const recent = [...(context.thread?.recent ?? [])].sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
-    const done = runModel(turn, { deps, sidekiq, recent, userMessage: { id: userMessage._id, content: req.content, at: userMessage.createdAt }, writes })
+    const prior = history.filter((m) => m._id !== answer._id && m._id !== userMessage._id).reverse();
+    const done = runModel(turn, { deps, sidekiq, history: prior.map((m) => ({ role: m.role, content: m.content })), userMessage: { id: userMessage._id, content: req.content, at: userMessage.createdAt }, writes })
       .catch((err) => logger.error({ err }, 'turn failed unexpectedly'))
       .finally(() => {
         registry.remove(key, RESUME_LINGER_MS);
@@ -217,7 +230,13 @@ export function chatTurns(deps: ChatDeps) {
   }
 
   async function resume(req: ChatResumeRequest): Promise<void> {
-    const existing = await requests.find(req.userId, req.requestId);
+    let existing = await requests.find(req.userId, req.requestId);
+    // The send may still be queued behind this resume (a reconnect right after sending): give it
+    // a moment before calling the requestId unknown, which would end the sender's stream too.
+    for (let waited = 0; !existing && waited < RESUME_WAIT_MS && Date.now() < req.deadline; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      existing = await requests.find(req.userId, req.requestId);
+    }
     if (!existing) {
       // Nothing under that requestId for this user: same answer as a foreign one.
       return fail(req.replyTo, req.userId, req.requestId, new AppError('VALIDATION_FAILED', 'Unknown requestId', { details: [{ field: 'requestId', message: 'no such request' }] }));

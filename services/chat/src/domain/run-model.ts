@@ -4,7 +4,6 @@ import type { ChatDeps } from './chat-turns';
 import { buildPrompt } from './prompt';
 import { classifyLlmFailure, type LlmFailure } from './llm-failure';
 import { startModelCallSpan } from './turn-telemetry';
-import type { RecentMessage } from '../data-access/models';
 
 export interface ModelSettings {
   defaultModel: string;
@@ -17,8 +16,8 @@ export interface ModelSettings {
 interface TurnInput {
   deps: ChatDeps;
   sidekiq: ResolvedSidekiq | null;
-  /** The thread's recent messages, oldest first (kept on the thread, see appendRecent). */
-  recent: RecentMessage[];
+  /** The thread's earlier messages, oldest first. */
+  history: Array<{ role: 'user' | 'assistant'; content: string }>;
   userMessage: { id: string; content: string; at: Date };
   /** The turn's own writes (outbox, thread, messages), running alongside the model's first token. */
   writes: Promise<void>;
@@ -36,10 +35,9 @@ type Outcome =
  * sent, before they have. The final frame goes out only after the outcome is stored, so a
  * resend that follows it replays exactly what the user saw.
  */
-export async function runModel(turn: ActiveTurn, { deps, sidekiq, recent, userMessage, writes }: TurnInput): Promise<void> {
-  const { messages, requests, threads, settings, logger } = deps;
+export async function runModel(turn: ActiveTurn, { deps, sidekiq, history, userMessage, writes }: TurnInput): Promise<void> {
+  const { messages, requests, settings, logger } = deps;
   const { requestId, userId, threadId, messageId } = turn.id;
-  const history = recent.map((m) => ({ role: m.role, content: m.content }));
   const prompt = buildPrompt({ instructions: sidekiq?.instructions || null, history, userContent: userMessage.content, historyBudgetChars: settings.historyBudgetChars });
 
   let written = false;
@@ -136,10 +134,6 @@ export async function runModel(turn: ActiveTurn, { deps, sidekiq, recent, userMe
     const status = o.kind === 'complete' ? 'complete' : o.kind === 'cancelled' || text ? 'partial' : 'error';
     if (!writeFailed) {
       await messages.setContent(messageId, text, status);
-      // The next turn's history: this question, and the answer if there is one.
-      const entries: RecentMessage[] = [{ id: userMessage.id, role: 'user', content: userMessage.content, at: userMessage.at }];
-      if (text) entries.push({ id: messageId, role: 'assistant', content: text, at: new Date(userMessage.at.getTime() + 1) });
-      await threads.appendRecent(threadId, entries, recent.length).catch((err) => logger.warn({ err: String(err) }, 'recent history not updated'));
     }
     if (o.kind === 'complete') await requests.finish(userId, requestId, { status: 'done', finishReason: o.finishReason, usage: o.usage, error: null });
     else if (o.kind === 'cancelled') await requests.finish(userId, requestId, { status: 'done', finishReason: 'cancelled', usage: null, error: null });
