@@ -48,8 +48,9 @@ export interface ChatDeps {
 }
 
 /**
- * The chat turn. `send` resolves once the turn is accepted (its records written, so the bus
- * message can be acked); the answer then streams in the background, tracked in `running`.
+ * The chat turn. `send` resolves once the request is claimed and its turn started, so the bus
+ * message can be acked; the turn's writes and the answer then proceed in the background,
+ * tracked in `running`.
  */
 export function chatTurns(deps: ChatDeps) {
   const { threads, messages, requests, sidekiqs, outbox, registry, sink, logger } = deps;
@@ -214,10 +215,9 @@ export function chatTurns(deps: ChatDeps) {
     // chat.started only once the thread and messages exist, so a client that reads the thread
     // or continues it right away finds it; the model is already running meanwhile, and what it
     // streamed so far goes out with chat.started.
-    void writes.then(
-      () => turn.attach(req.replyTo, 0),
-      () => undefined, // runModel reports the failure
-    );
+    // If the writes fail the sender is attached all the same: runModel ends the turn with a
+    // retryable INTERNAL, and the sender must hear it.
+    void writes.finally(() => turn.attach(req.replyTo, 0)).catch(() => undefined);
 
     const prior = history.filter((m) => m._id !== answer._id && m._id !== userMessage._id).reverse();
     const done = runModel(turn, { deps, sidekiq, history: prior.map((m) => ({ role: m.role, content: m.content })), userMessage: { id: userMessage._id, content: req.content, at: userMessage.createdAt }, writes })
