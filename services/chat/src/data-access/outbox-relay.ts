@@ -15,6 +15,8 @@ import type { MessageRepository } from './message-repository';
 export interface OutboxFaults {
   /** Tests only: runs on the fast path between the database write and the publish; a throw stands for a crash there. */
   beforeFastPublish?: () => Promise<void>;
+  /** Tests only: runs before a turn's first write; a throw stands for the database failing it. */
+  beforeIntend?: () => Promise<void>;
 }
 
 /** An entry whose document has not appeared after this long belongs to a turn that died. */
@@ -42,6 +44,7 @@ export function outboxRelay({ Outbox }: Models, threads: ThreadRepository, messa
   return {
     /** Writes the entries; call before inserting the thread and the user message. */
     async intend(thread: ThreadDoc | null, userMessage: MessageDoc): Promise<OutboxDoc[]> {
+      await faults.beforeIntend?.();
       const traceparent = traceHeaders().traceparent;
       const now = new Date();
       const entries: OutboxDoc[] = [
