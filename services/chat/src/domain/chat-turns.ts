@@ -8,9 +8,11 @@ import type { SidekiqClient } from '../data-access/sidekiq-client';
 import type { OutboxRelay } from '../data-access/outbox-relay';
 import { ActiveTurn, type FrameSink } from './active-turn';
 import type { TurnRegistry } from './turn-registry';
-import { replayFrames } from './replay';
+import { turnAttachments, type Orphans } from './turn-attachments';
 import { runModel, type ModelSettings } from './run-model';
 import type { ModelStream } from '../llm/model-stream';
+
+export type { Orphans };
 
 /** Messages of history read per turn (the character budget trims further). */
 const HISTORY_MESSAGES = 200;
@@ -19,16 +21,6 @@ const RESUME_WAIT_MS = 2000;
 
 /** How long a finished turn stays in memory for resumes that raced its end. */
 const RESUME_LINGER_MS = 10_000;
-
-/** Turns whose owner died (see data-access/orphan-sweeper.ts). */
-export interface Orphans {
-  /** Whether the instance that owns a running turn still beats. */
-  ownerAlive(owner: string): Promise<boolean>;
-  /** Closes an orphaned turn (idempotent) and sends its stored end to its listeners and `replyTo`. */
-  close(record: RequestDoc, replyTo: string[]): Promise<void>;
-  /** How long an owner may stay silent before it counts as dead. */
-  staleMs: number;
-}
 
 export interface ChatDeps {
   threads: ThreadRepository;
@@ -55,55 +47,10 @@ export interface ChatDeps {
 export function chatTurns(deps: ChatDeps) {
   const { threads, messages, requests, sidekiqs, outbox, registry, sink, logger } = deps;
   const running = new Set<Promise<void>>();
-  /** Per local turn: the gateway queues recorded with it (for the orphan sweep) and its own writes. */
-  const listeners = new WeakMap<ActiveTurn, { known: Set<string>; writes: Promise<void> }>();
-  const rechecks = new Set<NodeJS.Timeout>();
-
-  /** Attaches a gateway to a turn of this instance, and records its queue if it is a new one. */
-  function attachLocal(turn: ActiveTurn, replyTo: string, offset: number): void {
-    turn.attach(replyTo, offset);
-    const entry = listeners.get(turn);
-    if (!entry || turn.finished || entry.known.has(replyTo)) return;
-    entry.known.add(replyTo);
-    // After the turn's own writes, which create the entry; a turn that ended meanwhile has none.
-    void entry.writes
-      .then(() => requests.addReplyTo(turn.id.key, replyTo))
-      .catch((err) => logger.warn({ err: String(err) }, 'listener of a running turn not recorded'));
-  }
-
-  /**
-   * A resume went to the owner, which looked alive. Should it have died just before, nobody
-   * answers: once its heartbeat is stale, close the turn and answer this gateway too (the
-   * sweep would close it, but does not know this gateway's queue).
-   */
-  function recheckLater(existing: RequestDoc, replyTo: string): void {
-    const timer = setTimeout(() => {
-      rechecks.delete(timer);
-      void (async () => {
-        const now = await requests.find(existing.userId, existing.requestId);
-        if (now?.status === 'running' && !registry.get(now._id) && !(await deps.orphans.ownerAlive(now.owner))) await deps.orphans.close(now, [replyTo]);
-      })().catch((err) => logger.warn({ err: String(err) }, 'orphan recheck failed'));
-    }, deps.orphans.staleMs + 500);
-    timer.unref();
-    rechecks.add(timer);
-  }
-
+  const attachments = turnAttachments({ requests, messages, registry, sink, orphans: deps.orphans, broadcast: deps.broadcast, logger });
+  const { attachLocal, attachOrReplay } = attachments;
   const fail = (replyTo: string, userId: string, requestId: string, err: AppError) =>
     sink.send(replyTo, userId, [{ type: 'chat.error', requestId, code: err.code as never, message: err.message, retryable: err.retryable, ...(err.details ? { details: err.details } : {}) }]);
-
-  /** Attach to the running turn wherever it runs, or replay what was stored. */
-  async function attachOrReplay(existing: RequestDoc, replyTo: string, offset: number): Promise<void> {
-    const local = registry.get(existing._id);
-    if (local) return attachLocal(local, replyTo, offset);
-    if (existing.status === 'running') {
-      // Its owner died mid-answer: nobody would answer a resume. Close it now and replay that.
-      if (!(await deps.orphans.ownerAlive(existing.owner))) return deps.orphans.close(existing, [replyTo]);
-      await deps.broadcast({ kind: 'resume', requestId: existing.requestId, userId: existing.userId, offset, replyTo });
-      return recheckLater(existing, replyTo);
-    }
-    const answer = await messages.findById(existing.assistantMessageId);
-    sink.send(replyTo, existing.userId, replayFrames(existing, answer, offset));
-  }
 
   /** Which Sidekiq a turn uses: the request's for a new thread, the thread's own otherwise. */
   async function resolveContext(req: ChatSendRequest): Promise<{ thread: ThreadDoc | null; sidekiq: ResolvedSidekiq | null }> {
@@ -210,7 +157,7 @@ export function chatTurns(deps: ChatDeps) {
       deps.settings.flushMs,
       deps.settings.detachGraceMs,
     );
-    listeners.set(turn, { known: new Set([req.replyTo]), writes: writes.catch(() => undefined) });
+    attachments.track(turn, req.replyTo, writes);
     registry.add(turn);
     // chat.started only once the thread and messages exist, so a client that reads the thread
     // or continues it right away finds it; the model is already running meanwhile, and what it
@@ -282,14 +229,14 @@ export function chatTurns(deps: ChatDeps) {
       }
       for (const turn of registry.all()) turn.cancel();
       await Promise.allSettled([...running]);
-      rechecks.forEach(clearTimeout);
+      attachments.stop();
     },
     /**
      * Tests only (a crash without a process to kill): every running turn stops where it is,
      * storing nothing and sending nothing more, as if the process had died.
      */
     kill(): void {
-      rechecks.forEach(clearTimeout);
+      attachments.stop();
       for (const turn of registry.all()) turn.kill();
     },
     get running(): number {
