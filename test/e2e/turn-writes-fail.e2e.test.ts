@@ -21,8 +21,9 @@ describe('a turn whose writes fail', () => {
     expect(end).toMatchObject({ type: 'chat.error', code: 'INTERNAL', retryable: true });
     expect(Date.now() - t0).toBeLessThan(3000);
     // The model request was cut short rather than generated for nobody.
+    // (It may not even have been sent: the writes can fail before the SDK connects.)
     const entry = stack.model.log.entries.find((e) => JSON.stringify(e.body?.messages ?? '').includes('doomed'));
-    if (entry) expect(entry.finished).toBe(false);
+    expect(entry === undefined || (!entry.finished && entry.sentText.length < 200 * 3)).toBe(true);
 
     // The same requestId again: the stored failure, not a second turn.
     client.send({ type: 'chat.send', requestId, content: 'doomed [[tokens:200]] [[rate:50]]' });

@@ -1,20 +1,10 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { SidekiqRecord } from '../domain/sidekiq';
 
-/** Mongoose models of the sidekiq service's own database. */
-export interface SidekiqDoc {
-  _id: string;
-  userId: string;
-  name: string;
-  description: string;
-  instructions: string;
-  avatar: { type: 'initials' | 'emoji'; value: string; color: string };
-  conversationStarters: string[];
-  model: string | null;
-  temperature: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+// Mongoose models of the sidekiq service's own database.
+
+/** A Sidekiq as stored: the domain record with Mongo's `_id` in place of `id`. */
+export type SidekiqDoc = Omit<SidekiqRecord, 'id'> & { _id: string };
 
 /**
  * Stats live apart from the Sidekiq document: they are written by the event consumer while
