@@ -59,14 +59,7 @@ export async function startChatService(config: Config, logger: Logger, options: 
 
   // Deltas for one gateway queue within one loop iteration share a broker message (frame-batcher.ts).
   const sink: FrameSink = batchingFrameSink((replyTo, content) => {
-    let sent = false;
-    try {
-      sent = bus.publishFast('', replyTo, content);
-    } catch (err) {
-      // The connection is closing (it throws rather than returning false): same as no broker.
-      logger.debug({ err: String(err) }, 'publishing frames failed');
-    }
-    if (!sent) logger.warn({ replyTo }, 'frames dropped: broker unavailable');
+    if (!bus.publishFast('', replyTo, content)) logger.warn({ replyTo }, 'frames dropped: broker unavailable');
   });
   // A turn whose instance died ends, for the gateways that listened, with what a resend replays.
   const orphans = orphanSweeper(instanceId, instanceRepository(models), requests, messages, logger, HEARTBEAT_MS * 3, (closed, answer, replyTo) => {

@@ -102,9 +102,14 @@ export class BusConnection {
       const content = Buffer.from(JSON.stringify(body));
       const headers = { ...options.headers, ...traceHeaders() };
       await new Promise<void>((resolve, reject) => {
-        ch.publish(exchange, routingKey, content, { persistent: true, contentType: 'application/json', ...options, headers }, (err: unknown) =>
-          err ? reject(new AppError('SERVICE_UNAVAILABLE', 'Broker refused the message', { cause: err })) : resolve(),
-        );
+        try {
+          ch.publish(exchange, routingKey, content, { persistent: true, contentType: 'application/json', ...options, headers }, (err: unknown) =>
+            err ? reject(new AppError('SERVICE_UNAVAILABLE', 'Broker refused the message', { cause: err })) : resolve(),
+          );
+        } catch (err) {
+          // amqplib throws, rather than calling back, on a channel that is closing.
+          reject(new AppError('SERVICE_UNAVAILABLE', 'Message broker unavailable', { cause: err }));
+        }
       });
     });
   }
@@ -116,8 +121,12 @@ export class BusConnection {
   publishFast(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): boolean {
     const ch = this.fastChannel;
     if (!ch) return false;
-    ch.publish(exchange, routingKey, content, { contentType: 'application/json', ...options, headers: { ...options.headers, ...traceHeaders() } });
-    return true;
+    try {
+      ch.publish(exchange, routingKey, content, { contentType: 'application/json', ...options, headers: { ...options.headers, ...traceHeaders() } });
+      return true;
+    } catch {
+      return false; // the channel is closing: the same as not connected
+    }
   }
 
   async close(): Promise<void> {

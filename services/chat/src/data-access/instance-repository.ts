@@ -13,9 +13,6 @@ export function instanceRepository({ Instance }: Models) {
     async isLive(id: string, since: Date): Promise<boolean> {
       return (await Instance.countDocuments({ _id: id, heartbeatAt: { $gte: since } })) > 0;
     },
-    async remove(id: string): Promise<void> {
-      await Instance.deleteOne({ _id: id });
-    },
   };
 }
 export type InstanceRepository = ReturnType<typeof instanceRepository>;

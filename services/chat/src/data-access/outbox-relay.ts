@@ -1,4 +1,4 @@
-import { ThreadActivity, ThreadCreated, context, contextFrom, deterministicUuid, publishEvent, traceHeaders, type BusConnection, type Logger } from '@sidekiq/shared';
+import { ThreadActivity, ThreadCreated, context, contextFrom, deterministicUuid, isDuplicateKey, publishEvent, traceHeaders, type BusConnection, type Logger } from '@sidekiq/shared';
 import type { MessageDoc, Models, OutboxDoc, ThreadDoc } from './models';
 import type { ThreadRepository } from './thread-repository';
 import type { MessageRepository } from './message-repository';
@@ -53,7 +53,7 @@ export function outboxRelay({ Outbox }: Models, threads: ThreadRepository, messa
       ];
       await Outbox.insertMany(entries, { ordered: false }).catch((err) => {
         // A retry of the same turn writes the same entries: already there is fine.
-        if ((err as { code?: number }).code !== 11000 && !(err as { writeErrors?: Array<{ code?: number }> }).writeErrors?.every((e) => e.code === 11000)) throw err;
+        if (!isDuplicateKey(err) && !(err as { writeErrors?: unknown[] }).writeErrors?.every(isDuplicateKey)) throw err;
       });
       return entries;
     },

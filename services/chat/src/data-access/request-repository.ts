@@ -18,10 +18,6 @@ export function requestRepository({ Request, Active }: Models) {
     async find(userId: string, requestId: string): Promise<RequestDoc | null> {
       return Request.findOne({ _id: requestKey(userId, requestId) }).lean<RequestDoc>();
     },
-    /** A request that failed before it created anything is forgotten, so a resend starts afresh. */
-    async release(userId: string, requestId: string): Promise<void> {
-      await Request.deleteOne({ _id: requestKey(userId, requestId), status: 'running' });
-    },
     async finish(userId: string, requestId: string, update: Pick<RequestDoc, 'status' | 'finishReason' | 'usage' | 'error'>): Promise<void> {
       const key = requestKey(userId, requestId);
       await Request.updateOne({ _id: key }, { $set: update });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, toAppError, type ChatControl, type ChatResumeRequest, type ChatSendRequest, type Logger, type ResolvedSidekiq, type StreamFrame } from '@sidekiq/shared';
+import { AppError, toAppError, type ChatControl, type ChatResumeRequest, type ChatSendRequest, type Logger, type ResolvedSidekiq } from '@sidekiq/shared';
 import type { MessageDoc, RequestDoc, ThreadDoc } from '../data-access/models';
 import type { ThreadRepository } from '../data-access/thread-repository';
 import type { MessageRepository } from '../data-access/message-repository';
@@ -11,8 +11,6 @@ import type { TurnRegistry } from './turn-registry';
 import { turnAttachments, type Orphans } from './turn-attachments';
 import { runModel, type ModelSettings } from './run-model';
 import type { ModelStream } from '../llm/model-stream';
-
-export type { Orphans };
 
 /** Messages of history read per turn (the character budget trims further). */
 const HISTORY_MESSAGES = 200;
@@ -166,8 +164,8 @@ export function chatTurns(deps: ChatDeps) {
     // retryable INTERNAL, and the sender must hear it.
     void writes.finally(() => turn.attach(req.replyTo, 0)).catch(() => undefined);
 
-    const prior = history.filter((m) => m._id !== answer._id && m._id !== userMessage._id).reverse();
-    const done = runModel(turn, { deps, sidekiq, history: prior.map((m) => ({ role: m.role, content: m.content })), userMessage: { id: userMessage._id, content: req.content, at: userMessage.createdAt }, writes })
+    const prior = [...history].reverse(); // read before this turn's messages existed: all earlier
+    const done = runModel(turn, { deps, sidekiq, history: prior.map((m) => ({ role: m.role, content: m.content })), userContent: req.content, writes })
       .catch((err) => logger.error({ err }, 'turn failed unexpectedly'))
       .finally(() => {
         registry.remove(key, RESUME_LINGER_MS);
@@ -245,4 +243,3 @@ export function chatTurns(deps: ChatDeps) {
   };
 }
 export type ChatTurns = ReturnType<typeof chatTurns>;
-export type { StreamFrame };

@@ -18,7 +18,7 @@ interface TurnInput {
   sidekiq: ResolvedSidekiq | null;
   /** The thread's earlier messages, oldest first. */
   history: Array<{ role: 'user' | 'assistant'; content: string }>;
-  userMessage: { id: string; content: string; at: Date };
+  userContent: string;
   /** The turn's own writes (outbox, thread, messages), running alongside the model's first token. */
   writes: Promise<void>;
 }
@@ -35,10 +35,10 @@ type Outcome =
  * sent, before they have. The final frame goes out only after the outcome is stored, so a
  * resend that follows it replays exactly what the user saw.
  */
-export async function runModel(turn: ActiveTurn, { deps, sidekiq, history, userMessage, writes }: TurnInput): Promise<void> {
+export async function runModel(turn: ActiveTurn, { deps, sidekiq, history, userContent, writes }: TurnInput): Promise<void> {
   const { messages, requests, settings, logger } = deps;
   const { requestId, userId, threadId, messageId } = turn.id;
-  const prompt = buildPrompt({ instructions: sidekiq?.instructions || null, history, userContent: userMessage.content, historyBudgetChars: settings.historyBudgetChars });
+  const prompt = buildPrompt({ instructions: sidekiq?.instructions || null, history, userContent, historyBudgetChars: settings.historyBudgetChars });
 
   let written = false;
   let writeFailed = false;

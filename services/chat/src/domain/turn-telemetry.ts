@@ -14,6 +14,7 @@ export function startModelCallSpan(model: string, temperature: number | null) {
   const startedAt = Date.now();
   let first = true;
   let ended = false;
+  let streamed = 0;
   const span: Span = tracer.startSpan(`chat ${model}`, {
     kind: SpanKind.CLIENT,
     attributes: {
@@ -25,8 +26,9 @@ export function startModelCallSpan(model: string, temperature: number | null) {
   });
   return {
     span,
+    /** Per token: a local count, added to the counter once when the call ends. */
     token(): void {
-      tokens.add(1);
+      streamed++;
       if (!first) return;
       first = false;
       firstToken.record(Date.now() - startedAt, { 'gen_ai.request.model': model });
@@ -34,6 +36,7 @@ export function startModelCallSpan(model: string, temperature: number | null) {
     end(outcome: TurnOutcome, details: { finishReason?: string; usage?: { promptTokens: number; completionTokens: number } | null; error?: { code: string; message: string } }): void {
       if (ended) return;
       ended = true;
+      if (streamed) tokens.add(streamed);
       if (details.finishReason) span.setAttribute('gen_ai.response.finish_reasons', [details.finishReason]);
       if (details.usage) {
         span.setAttribute('gen_ai.usage.input_tokens', details.usage.promptTokens);

@@ -21,7 +21,6 @@ interface Received {
 }
 
 interface RequestRoute {
-  userId: string;
   sockets: Map<ClientSocket, Received>;
   /** A chat.started went through this route. */
   started: boolean;
@@ -73,7 +72,7 @@ export class Sessions {
   listen(socket: ClientSocket, requestId: string, timeoutMs: number, onTimeout: () => void, offset = 0): void {
     const key = routeKey(socket.userId, requestId);
     let route = this.byRequest.get(key);
-    if (!route) this.byRequest.set(key, (route = { userId: socket.userId, sockets: new Map(), started: false, startTimer: undefined }));
+    if (!route) this.byRequest.set(key, (route = { sockets: new Map(), started: false, startTimer: undefined }));
     if (!route.sockets.has(socket)) route.sockets.set(socket, { heard: false, started: false, offset, awaitingReplay: route.started });
     this.requestsOf.get(socket)?.add(requestId);
     clearTimeout(route.startTimer);
@@ -141,9 +140,14 @@ export class Sessions {
 
   /** The start timer runs while some socket has received nothing; the route ends with its last socket. */
   private settle(key: string, route: RequestRoute): void {
-    if ([...route.sockets.values()].every((r) => r.heard)) {
-      clearTimeout(route.startTimer);
-      route.startTimer = undefined;
+    // Per frame: only while the timer runs, and without building an array.
+    if (route.startTimer !== undefined) {
+      let allHeard = true;
+      for (const r of route.sockets.values()) if (!r.heard) { allHeard = false; break; }
+      if (allHeard) {
+        clearTimeout(route.startTimer);
+        route.startTimer = undefined;
+      }
     }
     if (route.sockets.size === 0) this.byRequest.delete(key);
   }

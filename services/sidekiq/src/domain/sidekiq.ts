@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Avatar, ResolvedSidekiq, SidekiqSnapshot } from '@sidekiq/shared';
+import type { Avatar, ResolvedSidekiq } from '@sidekiq/shared';
 import { avatarInputSchema } from './avatar';
 
 /** The limits of SPEC, in one place. */
@@ -90,7 +90,6 @@ export function toPublicSidekiq(s: SidekiqRecord, stats: SidekiqStats | undefine
 }
 export type PublicSidekiq = ReturnType<typeof toPublicSidekiq>;
 
-export const toSnapshot = (s: SidekiqRecord): SidekiqSnapshot => ({ id: s.id, name: s.name, avatar: s.avatar, version: s.version });
 
 export const toResolved = (s: SidekiqRecord): ResolvedSidekiq => ({
   id: s.id,

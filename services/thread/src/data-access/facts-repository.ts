@@ -60,7 +60,6 @@ export function factsRepository({ Created, Activity, Snapshot, Tombstone, Settin
     snapshotsOf,
 
     recordTombstone: (threadId: string, userId: string, deletedAt: Date) => insertOnce(() => Tombstone.create({ _id: threadId, userId, deletedAt })),
-    isTombstoned: async (threadId: string) => (await Tombstone.exists({ _id: threadId })) !== null,
     async tombstonedAmong(ids: string[]): Promise<Set<string>> {
       return new Set((await Tombstone.find({ _id: { $in: ids } }, { _id: 1 }).lean<{ _id: string }[]>()).map((d) => d._id));
     },

@@ -40,7 +40,7 @@ export function frameHandlers({ bus, sessions, limiter, controlLimiter, replyTo,
         bus.publishConfirmed('', topology.chatRequestsQueue, request, { expiration: String(startTimeoutMs), persistent: false }),
       );
     } catch (err) {
-      sessions.fail(client.userId, requestId, chatError(requestId, toAppError(err).code === 'INTERNAL' ? new AppError('SERVICE_UNAVAILABLE', 'Message broker unavailable') : toAppError(err)));
+      sessions.fail(client.userId, requestId, chatError(requestId, toAppError(err)));
     }
   }
 

@@ -50,7 +50,7 @@ export function attachWebSocketServer(server: Server, sessions: Sessions, handle
         if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > options.maxBufferedBytes) {
           logger.warn({ userId, buffered: ws.bufferedAmount }, 'closing a socket that cannot keep up');
-          if (ws.readyState === ws.OPEN) ws.close(CLOSE_SLOW_CONSUMER, 'client too slow: send buffer full');
+          ws.close(CLOSE_SLOW_CONSUMER, 'client too slow: send buffer full');
           // Forget it now, not when the close handshake ends: its turns are detached (and
           // cancelled after the grace) instead of streaming into a buffer nobody drains.
           forget();
