@@ -54,7 +54,7 @@ describe('the REST façade', () => {
       body: '{"name": "half',
     });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as { error: { code: string; details: Array<{ field: string }> } };
     expect(body.error.code).toBe('VALIDATION_FAILED');
     expect(body.error.details[0].field).toBe('(body)');
   });

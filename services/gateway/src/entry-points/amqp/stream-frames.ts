@@ -9,6 +9,20 @@ import type { Sessions } from '../../domain/sessions';
 export async function consumeGatewayQueues(bus: BusConnection, sessions: Sessions, instanceId: string): Promise<string> {
   const framesQueue = topology.gatewayFramesQueue(instanceId);
   const viewsQueue = `gateway.${instanceId}.views`;
+
+  function deliverOne(item: unknown, headers: Record<string, unknown> | undefined): void {
+    // Hot path: envelopes of deltas only (nearly all of them) are checked by hand, field for
+    // field as the schema does; anything else goes through the schema.
+    const fast = deltaEnvelope(item);
+    if (fast) return sessions.deliver(fast.userId, fast.frames);
+    const parsed = streamEnvelopeSchema.safeParse(item);
+    if (!parsed.success) return bus.logger.warn('malformed stream frames ignored');
+    const { userId, frames } = parsed.data;
+    // Start and end of a stream join the turn's trace; per-delta spans would cost more than they tell.
+    const span = tracer.startSpan(`deliver ${frames.map((f) => f.type).join(',')}`, { kind: SpanKind.CONSUMER, attributes: messagingAttributes(framesQueue, 'process') }, contextFrom(headers));
+    sessions.deliver(userId, frames);
+    span.end();
+  }
   await bus.onConnect(async (model) => {
     const ch = await model.createChannel();
     await ch.assertQueue(framesQueue, { exclusive: true, autoDelete: true });
@@ -18,30 +32,7 @@ export async function consumeGatewayQueues(bus: BusConnection, sessions: Session
         if (!msg) return;
         const json = parseJson(msg.content);
         // The chat service batches delta-only envelopes of one loop iteration into an array.
-        if (Array.isArray(json)) {
-          for (const item of json) {
-            const fast = deltaEnvelope(item);
-            if (fast) sessions.deliver(fast.userId, fast.frames);
-            else {
-              const parsed = streamEnvelopeSchema.safeParse(item);
-              if (parsed.success) sessions.deliver(parsed.data.userId, parsed.data.frames);
-              else bus.logger.warn('malformed stream frames ignored');
-            }
-          }
-          return;
-        }
-        // Hot path: envelopes of deltas only (nearly all of them) are checked by hand, field for
-        // field as the schema does; anything else goes through the schema.
-        const fast = deltaEnvelope(json);
-        if (fast) return sessions.deliver(fast.userId, fast.frames);
-        const parsed = streamEnvelopeSchema.safeParse(json);
-        if (!parsed.success) return bus.logger.warn('malformed stream frames ignored');
-        const { userId, frames } = parsed.data;
-        // Start and end of a stream join the turn's trace; per-delta spans would cost more than they tell.
-        if (frames.every((f) => f.type === 'chat.delta')) return sessions.deliver(userId, frames);
-        const span = tracer.startSpan(`deliver ${frames.map((f) => f.type).join(',')}`, { kind: SpanKind.CONSUMER, attributes: messagingAttributes(framesQueue, 'process') }, contextFrom(msg.properties.headers));
-        sessions.deliver(userId, frames);
-        span.end();
+        for (const item of Array.isArray(json) ? json : [json]) deliverOne(item, msg.properties.headers);
       },
       { noAck: true },
     );
