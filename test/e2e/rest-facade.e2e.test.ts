@@ -56,7 +56,7 @@ describe('the REST façade', () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; details: Array<{ field: string }> } };
     expect(body.error.code).toBe('VALIDATION_FAILED');
-    expect(body.error.details[0].field).toBe('(body)');
+    expect(body.error.details[0]?.field).toBe('(body)');
   });
 
   it('answers 429 RATE_LIMITED past a user’s REST burst, and other users are unaffected', async () => {
