@@ -56,3 +56,16 @@ export const notFound = {
   sidekiq: () => new AppError('SIDEKIQ_NOT_FOUND', 'Sidekiq not found'),
   thread: () => new AppError('THREAD_NOT_FOUND', 'Thread not found'),
 };
+
+/** The `chat.error` frame of an AppError (WebSocket mapping of the one error type). */
+export function toChatErrorFrame(requestId: string, err: AppError) {
+  return {
+    type: 'chat.error' as const,
+    requestId,
+    // Chat frames carry a subset of codes (SPEC); every code used for a turn is in it.
+    code: err.code as Exclude<ErrorCode, 'UNAUTHORIZED' | 'NOT_FOUND'>,
+    message: err.message,
+    retryable: err.retryable,
+    ...(err.details ? { details: err.details } : {}),
+  };
+}

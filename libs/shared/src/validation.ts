@@ -17,7 +17,10 @@ export function issuesToDetails(error: z.ZodError): { field: string; message: st
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what = 'request'): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = issuesToDetails(result.error);
-  const fields = details.map((d) => d.field).join(', ');
-  throw new AppError('VALIDATION_FAILED', `Invalid ${what}: ${fields}`, { details });
+  throw validationError(issuesToDetails(result.error), what);
+}
+
+/** VALIDATION_FAILED naming every offending field, for REST, RPC and WebSocket frames alike. */
+export function validationError(details: { field: string; message: string }[], what: string): AppError {
+  return new AppError('VALIDATION_FAILED', `Invalid ${what}: ${details.map((d) => d.field).join(', ')}`, { details });
 }

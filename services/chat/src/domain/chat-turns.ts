@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, toAppError, type ChatControl, type ChatResumeRequest, type ChatSendRequest, type Logger, type ResolvedSidekiq } from '@sidekiq/shared';
+import { AppError, toChatErrorFrame, toAppError, type ChatControl, type ChatResumeRequest, type ChatSendRequest, type Logger, type ResolvedSidekiq } from '@sidekiq/shared';
 import type { MessageDoc, RequestDoc, ThreadDoc } from '../data-access/models';
 import type { ThreadRepository } from '../data-access/thread-repository';
 import type { MessageRepository } from '../data-access/message-repository';
@@ -48,7 +48,7 @@ export function chatTurns(deps: ChatDeps) {
   const attachments = turnAttachments({ requests, messages, registry, sink, orphans: deps.orphans, broadcast: deps.broadcast, logger });
   const { attachLocal, attachOrReplay } = attachments;
   const fail = (replyTo: string, userId: string, requestId: string, err: AppError) =>
-    sink.send(replyTo, userId, [{ type: 'chat.error', requestId, code: err.code as never, message: err.message, retryable: err.retryable, ...(err.details ? { details: err.details } : {}) }]);
+    sink.send(replyTo, userId, [toChatErrorFrame(requestId, err)]);
 
   /** Which Sidekiq a turn uses: the request's for a new thread, the thread's own otherwise. */
   async function resolveContext(req: ChatSendRequest): Promise<{ thread: ThreadDoc | null; sidekiq: ResolvedSidekiq | null }> {

@@ -1,4 +1,4 @@
-import { AppError, SpanKind, inSpan, toAppError, topology, type BusConnection, type ChatControl, type ChatRequest, type Logger } from '@sidekiq/shared';
+import { AppError, toChatErrorFrame, validationError, SpanKind, inSpan, toAppError, topology, type BusConnection, type ChatControl, type ChatRequest, type Logger } from '@sidekiq/shared';
 import { parseClientFrame } from '../../domain/client-frame';
 import type { RateLimiter } from '../../domain/rate-limiter';
 import type { ClientSocket, Sessions } from '../../domain/sessions';
@@ -17,9 +17,7 @@ export interface FrameHandlerDeps {
 
 /** What each client frame does. The user id always comes from the verified token. */
 export function frameHandlers({ bus, sessions, limiter, controlLimiter, replyTo, startTimeoutMs, logger }: FrameHandlerDeps) {
-  const chatError = (requestId: string, err: AppError) => ({
-    type: 'chat.error' as const, requestId, code: err.code as never, message: err.message, retryable: err.retryable, ...(err.details ? { details: err.details } : {}),
-  });
+  const chatError = toChatErrorFrame;
 
   /** Sends a request to the chat service; SERVICE_UNAVAILABLE if nothing comes back in time. */
   async function dispatch(client: ClientSocket, requestId: string, request: ChatRequest): Promise<void> {
@@ -53,8 +51,7 @@ export function frameHandlers({ bus, sessions, limiter, controlLimiter, replyTo,
       const parsed = parseClientFrame(text);
       if (!parsed.ok) {
         if (parsed.kind === 'bad-frame') return client.send({ type: 'error', code: 'BAD_FRAME', message: parsed.message });
-        const fields = parsed.details.map((d) => d.field).join(', ');
-        return client.send(chatError(parsed.requestId, new AppError('VALIDATION_FAILED', `Invalid ${parsed.type}: ${fields}`, { details: parsed.details })));
+        return client.send(chatError(parsed.requestId, validationError(parsed.details, parsed.type)));
       }
       const { frame } = parsed;
       const userId = client.userId;
