@@ -134,7 +134,7 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
   async function deadLetter(ch: Channel, msg: ConsumeMessage, routingKey: string, reason: string, error: string): Promise<void> {
     logger.error({ reason, error, routingKey }, 'dead-lettering message');
     deadLettered.add(1, { 'messaging.destination.name': queue, reason });
-    await bus.publishConfirmed(topology.deadLetterExchange, queue, JSON.parse(safeJson(msg.content)), {
+    await bus.publishConfirmed(topology.deadLetterExchange, queue, bodyOf(msg.content), {
       headers: { ...msg.properties.headers, [headers.deathReason]: reason, [headers.deathError]: error.slice(0, 1000), [headers.originalRoutingKey]: routingKey },
       messageId: msg.properties.messageId,
     }).then(
@@ -148,7 +148,7 @@ export async function consumeEvents(bus: BusConnection, options: EventConsumerOp
 
   async function republish(ch: Channel, msg: ConsumeMessage, target: string, routingKey: string, extra: Record<string, unknown>): Promise<void> {
     await bus
-      .publishConfirmed('', target, JSON.parse(safeJson(msg.content)), {
+      .publishConfirmed('', target, bodyOf(msg.content), {
         headers: { ...msg.properties.headers, ...extra, [headers.originalRoutingKey]: routingKey },
         messageId: msg.properties.messageId,
       })
@@ -183,13 +183,12 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Bodies that are not JSON are dead-lettered as a JSON string so nothing is lost. */
-function safeJson(content: Buffer): string {
+/** The body to republish: parsed once; one that is not JSON travels as a string so nothing is lost. */
+function bodyOf(content: Buffer): unknown {
   const text = content.toString('utf8');
   try {
-    JSON.parse(text);
-    return text;
+    return JSON.parse(text);
   } catch {
-    return JSON.stringify({ unparseable: text });
+    return { unparseable: text };
   }
 }
