@@ -39,7 +39,7 @@ describe('a slow client', () => {
     // The gateway gives up on the slow socket once its own buffer passes the bound (after the
     // kernel's few megabytes) and stops routing frames to it: the turn is detached.
     // How soon depends on how fast this machine pushes the flood through; the bound is generous.
-    await eventually(async () => gateway.sessions.socketCount, (n) => n === 1, 120_000, 'the gateway to give up on the slow socket');
+    await eventually(async () => gateway.sessions.socketCount, (n) => n === 1, 180_000, 'the gateway to give up on the slow socket');
 
     // When the client reads again it finds what was buffered, then the close frame: 4008.
     child.stdin.end('read\n');
@@ -51,5 +51,5 @@ describe('a slow client', () => {
     expect(read).toBeLessThan(flood);
     expect(other.closeCode).toBeUndefined();
     await other.close();
-  }, 180_000);
+  }, 240_000);
 });
